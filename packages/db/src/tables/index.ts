@@ -1,0 +1,57 @@
+import type { BuildingTable, DepartmentTable, RoomTable, SiteTable } from './locations.js';
+import type {
+  AccessLogTable,
+  AccountTable,
+  SessionTable,
+  UserDepartmentTable,
+  UserTable,
+  VerificationTable,
+} from './users.js';
+import type { DeviceModelTable, DeviceTable, FavouriteTable, ManufacturerTable } from './devices.js';
+import type {
+  DeviceInspectionOverrideTable,
+  InspectionMeasurementTable,
+  InspectionTypeTable,
+  ModelInspectionTypeTable,
+  TestInstrumentTable,
+} from './inspections.js';
+import type { AttachmentTable, LogbookEntryTable } from './logbook.js';
+import type { AppointedPersonTable, InstructionTable, InstructionTraineeTable } from './instructions.js';
+import type { LockTable } from './lockout.js';
+
+export * from './locations.js';
+export * from './users.js';
+export * from './devices.js';
+export * from './inspections.js';
+export * from './logbook.js';
+export * from './instructions.js';
+export * from './lockout.js';
+
+/** The one database interface. Calendar dates are 'YYYY-MM-DD' strings, instants ISO-8601 UTC strings. */
+export interface Database {
+  sites: SiteTable;
+  buildings: BuildingTable;
+  departments: DepartmentTable;
+  rooms: RoomTable;
+  users: UserTable;
+  sessions: SessionTable;
+  accounts: AccountTable;
+  verifications: VerificationTable;
+  user_departments: UserDepartmentTable;
+  access_log: AccessLogTable;
+  manufacturers: ManufacturerTable;
+  device_models: DeviceModelTable;
+  devices: DeviceTable;
+  favourites: FavouriteTable;
+  inspection_types: InspectionTypeTable;
+  model_inspection_types: ModelInspectionTypeTable;
+  device_inspection_overrides: DeviceInspectionOverrideTable;
+  test_instruments: TestInstrumentTable;
+  inspection_measurements: InspectionMeasurementTable;
+  logbook_entries: LogbookEntryTable;
+  attachments: AttachmentTable;
+  appointed_persons: AppointedPersonTable;
+  instructions: InstructionTable;
+  instruction_trainees: InstructionTraineeTable;
+  locks: LockTable;
+}

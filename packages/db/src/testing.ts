@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createDb, type Db, type Dialect } from './connection.js';
+import { migrateToLatest } from './migrate.js';
+
+/** The PostgreSQL server the tests use; a fresh database is created on it for every test database. */
+export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function pgReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const pgUp = await pgReachable();
+if (!pgUp) {
+  if (process.env.CI) throw new Error(`PostgreSQL is required in CI but not reachable at ${TEST_PG_URL}`);
+  console.warn(`\n*** PostgreSQL not reachable at ${TEST_PG_URL}: the PostgreSQL tests did NOT run. ***\n`);
+}
+
+/** Dialects every database test runs against: SQLite always, PostgreSQL where a server answers (always in CI). */
+export const testDialects: Dialect[] = pgUp ? ['sqlite', 'postgres'] : ['sqlite'];
+
+export interface TestDb extends Db {
+  /** Closes the connection and removes the database (file or PostgreSQL database). */
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database: a SQLite file in a temp dir, or a new PostgreSQL database. */
+export async function createTestDb(dialect: Dialect): Promise<TestDb> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'medreg-test-'));
+    const db = createDb({ sqliteFile: join(dir, 'test.sqlite') });
+    await migrateToLatest(db.db);
+    return {
+      ...db,
+      drop: async () => {
+        await db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const name = `medreg_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(TEST_PG_URL);
+  url.pathname = `/${name}`;
+  const db = createDb({ databaseUrl: url.toString() });
+  await migrateToLatest(db.db);
+  return {
+    ...db,
+    drop: async () => {
+      await db.close();
+      const c = new pg.Client({ connectionString: TEST_PG_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
