@@ -1,0 +1,50 @@
+import { randomInt } from 'node:crypto';
+
+// Crockford's base32: no I, L, O or U, so nothing on a label can be misread.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const N = ALPHABET.length;
+const BODY_LENGTH = 7;
+
+/** Luhn mod 32 check character: catches every single-character typo and most adjacent swaps. */
+function checkChar(body: string): string {
+  let factor = 2;
+  let sum = 0;
+  for (let i = body.length - 1; i >= 0; i--) {
+    let addend = factor * ALPHABET.indexOf(body[i]!);
+    factor = factor === 2 ? 1 : 2;
+    addend = Math.floor(addend / N) + (addend % N);
+    sum += addend;
+  }
+  return ALPHABET[(N - (sum % N)) % N]!;
+}
+
+/** A random device code: 7 random characters and a check character (32^7 ≈ 3.4·10^10 codes). */
+export function newShortCode(): string {
+  let body = '';
+  for (let i = 0; i < BODY_LENGTH; i++) body += ALPHABET[randomInt(N)];
+  return body + checkChar(body);
+}
+
+/** Reads a typed or scanned code leniently (case, dashes, spaces, O/0 and I/L/1 confusions). */
+export function normalizeShortCode(input: string): string {
+  return input
+    .toUpperCase()
+    .replace(/[\s-]/g, '')
+    .replace(/O/g, '0')
+    .replace(/[IL]/g, '1');
+}
+
+export type ShortCodeCheck = { ok: true; code: string } | { ok: false; reason: 'malformed' | 'checksum' };
+
+export function parseShortCode(input: string): ShortCodeCheck {
+  const code = normalizeShortCode(input);
+  if (code.length !== BODY_LENGTH + 1 || [...code].some((c) => !ALPHABET.includes(c)))
+    return { ok: false, reason: 'malformed' };
+  if (checkChar(code.slice(0, BODY_LENGTH)) !== code[BODY_LENGTH]) return { ok: false, reason: 'checksum' };
+  return { ok: true, code };
+}
+
+/** Printed form, split for reading aloud: "ABCD-EFGH". */
+export function formatShortCode(code: string): string {
+  return `${code.slice(0, 4)}-${code.slice(4)}`;
+}

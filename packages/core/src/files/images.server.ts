@@ -1,0 +1,56 @@
+import { fileTypeFromBuffer } from 'file-type';
+import sharp from 'sharp';
+import { AppError } from '../trpc/errors.js';
+
+export const MAX_PHOTO_BYTES = 15 * 1024 * 1024;
+export const MAX_PHOTOS = 6;
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'image/avif']);
+// Refuse decompression bombs: a 15 MB upload may not expand beyond ~100 megapixels.
+const MAX_PIXELS = 100_000_000;
+
+export interface UploadedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface ProcessedPhoto {
+  name: string;
+  /** Full resolution, rotated upright, every metadata block (EXIF GPS included) removed. */
+  original: Buffer;
+  originalType: string;
+  /** Display copy, at most 1280 px wide, WebP. */
+  preview: Buffer;
+}
+
+/** Checks a photo by its content (not its name), strips location metadata and makes a display copy. */
+export async function processPhoto(file: UploadedFile): Promise<ProcessedPhoto> {
+  const name = safeName(file.name);
+  if (file.bytes.byteLength > MAX_PHOTO_BYTES)
+    throw new AppError('PAYLOAD_TOO_LARGE', 'errors.fileTooLarge', { name, mb: MAX_PHOTO_BYTES / 1024 / 1024 }, 'photos');
+  const type = await fileTypeFromBuffer(file.bytes);
+  if (!type || !IMAGE_TYPES.has(type.mime)) throw new AppError('BAD_REQUEST', 'errors.fileNotImage', { name }, 'photos');
+  try {
+    const input = sharp(file.bytes, { limitInputPixels: MAX_PIXELS, failOn: 'error' });
+    // sharp writes no metadata unless asked: the re-encoded original carries no EXIF, GPS or XMP.
+    const keepPng = type.mime === 'image/png';
+    const original = keepPng
+      ? await input.clone().rotate().png().toBuffer()
+      : await input.clone().rotate().jpeg({ quality: 90, mozjpeg: true }).toBuffer();
+    const preview = await input
+      .clone()
+      .rotate()
+      .resize({ width: 1280, height: 1280, fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 80 })
+      .toBuffer();
+    return { name, original, originalType: keepPng ? 'image/png' : 'image/jpeg', preview };
+  } catch {
+    throw new AppError('BAD_REQUEST', 'errors.fileNotImage', { name }, 'photos');
+  }
+}
+
+/** A file name safe for storage and Content-Disposition: no path, no control characters. */
+export function safeName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '_').trim().slice(0, 120);
+  return clean || 'photo';
+}

@@ -1,0 +1,100 @@
+import type { FormField } from '@medreg/db';
+import type { NewMeasurement } from '../logbook/append.server.js';
+
+export interface Electrical {
+  protectionClass: string | null;
+  appliedPart: string | null;
+}
+
+type NumberField = Extract<FormField, { kind: 'number' }>;
+export interface Limit {
+  min?: number;
+  max?: number;
+}
+
+/** The limit that applies to this device: the most specific matching rule wins. */
+export function applicableLimit(field: NumberField, device: Electrical): Limit | null {
+  let best: { limit: Limit; score: number } | null = null;
+  for (const rule of field.limits) {
+    const w = rule.when ?? {};
+    if (w.protectionClass && w.protectionClass !== device.protectionClass) continue;
+    if (w.appliedPart && w.appliedPart !== device.appliedPart) continue;
+    const score = (w.protectionClass ? 1 : 0) + (w.appliedPart ? 1 : 0);
+    if (!best || score > best.score) best = { limit: { min: rule.min, max: rule.max }, score };
+  }
+  return best ? best.limit : null;
+}
+
+export function limitText(limit: Limit, unit: string): string {
+  const parts: string[] = [];
+  if (limit.min !== undefined) parts.push(`≥ ${limit.min} ${unit}`);
+  if (limit.max !== undefined) parts.push(`≤ ${limit.max} ${unit}`);
+  return parts.join(', ');
+}
+
+/** Reads a number as typed on a German or English keyboard ("0,25" or "0.25"). */
+export function parseNumber(raw: string): number | null {
+  const s = raw.trim().replace(/\s/g, '').replace(',', '.');
+  if (!/^-?\d+(\.\d+)?$/.test(s)) return null;
+  return Number(s);
+}
+
+export interface Evaluation {
+  measurements: NewMeasurement[];
+  /** Fields outside their limit (or failed pass/fail checks), with the limit that applied. */
+  failures: { key: string; label: { de: string; en: string }; limit: string }[];
+  /** Fields whose value could not be read. */
+  invalid: string[];
+}
+
+/** Checks typed values against a form definition and the device's protection class and applied part. */
+export function evaluateForm(form: FormField[], values: Record<string, string>, device: Electrical): Evaluation {
+  const out: Evaluation = { measurements: [], failures: [], invalid: [] };
+  for (const field of form) {
+    const raw = values[field.key]?.trim() ?? '';
+    if (raw === '') continue;
+    switch (field.kind) {
+      case 'number': {
+        const value = parseNumber(raw);
+        if (value === null) {
+          out.invalid.push(field.key);
+          continue;
+        }
+        const limit = applicableLimit(field, device);
+        const within =
+          limit === null ? null : (limit.min === undefined || value >= limit.min) && (limit.max === undefined || value <= limit.max);
+        const text = limit ? limitText(limit, field.unit) : null;
+        if (within === false) out.failures.push({ key: field.key, label: field.label, limit: text ?? '' });
+        out.measurements.push({
+          field_key: field.key,
+          value_number: value,
+          value_text: null,
+          unit: field.unit,
+          within_limit: within === null ? null : within ? 1 : 0,
+          limit_text: text,
+        });
+        break;
+      }
+      case 'pass_fail': {
+        if (raw !== 'pass' && raw !== 'fail') {
+          out.invalid.push(field.key);
+          continue;
+        }
+        if (raw === 'fail') out.failures.push({ key: field.key, label: field.label, limit: 'pass' });
+        out.measurements.push({ field_key: field.key, value_number: null, value_text: raw, unit: null, within_limit: raw === 'pass' ? 1 : 0, limit_text: null });
+        break;
+      }
+      case 'choice':
+        if (!field.options.includes(raw)) {
+          out.invalid.push(field.key);
+          continue;
+        }
+        out.measurements.push({ field_key: field.key, value_number: null, value_text: raw, unit: null, within_limit: null, limit_text: null });
+        break;
+      case 'text':
+        out.measurements.push({ field_key: field.key, value_number: null, value_text: raw.slice(0, 2000), unit: null, within_limit: null, limit_text: null });
+        break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,173 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDialects } from '@medreg/db/testing';
+import { translator } from '@medreg/i18n';
+import { createTestApp, type TestApp } from './testing.js';
+import { describeError } from './trpc/describe.js';
+
+/** The message a user reads for a rejected call. */
+async function rejection(p: Promise<unknown>, locale: 'de' | 'en' = 'en') {
+  const e = await p.then(() => expect.fail('the call was accepted'), (err: unknown) => err);
+  return describeError(e, translator(locale));
+}
+
+async function jpegWithGps(): Promise<Uint8Array> {
+  const img = sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } });
+  return new Uint8Array(
+    await img
+      .jpeg()
+      .withExif({ IFD0: { Make: 'PhoneCam' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '50/1 56/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '6/1 57/1 0/1' } })
+      .toBuffer(),
+  );
+}
+
+const photo = (bytes: Uint8Array, name = 'protocol.jpg') => new File([bytes as BlobPart], name, { type: 'image/jpeg' });
+
+describe.each(testDialects)('the journey on %s', (dialect) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp(dialect);
+  });
+  afterAll(() => app.close());
+
+  const counts = async () => ({
+    entries: Number((await app.services.db.selectFrom('logbook_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+    files: app.services.files.count(),
+  });
+
+  async function stkDevice() {
+    const tech = await app.as('technician');
+    const { items } = await tech.devices.list({ q: 'MT-10001' });
+    expect(items).toHaveLength(1);
+    const detail = await tech.devices.get({ id: items[0]!.id });
+    const stk = detail.inspections.find((t) => t.code === 'STK')!;
+    expect(stk).toBeDefined();
+    return { tech, detail, stk };
+  }
+
+  it('refuses a wrong password and accepts the right one', async () => {
+    await expect(app.services.auth.api.signInEmail({ body: { email: 'technik@demo.medreg', password: 'wrong-password' } })).rejects.toThrow();
+    const me = await (await app.as('technician')).users.me();
+    expect(me?.role).toBe('technician');
+  });
+
+  it('a technician records an STK with a photo; it lands in the logbook without GPS data', async () => {
+    const { tech, detail, stk } = await stkDevice();
+    const fd = new FormData();
+    fd.set('deviceId', detail.device.id);
+    fd.set('inspectionTypeId', stk.id);
+    fd.set('performedOn', new Date().toISOString().slice(0, 10));
+    fd.set('result', 'passed');
+    fd.set('text', 'Keine Mängel');
+    fd.set('m.visual', 'pass');
+    fd.set('m.equipment_leakage', '20');
+    fd.append('photos', photo(await jpegWithGps()));
+    const res = await tech.inspections.record(fd);
+    expect(res.result).toBe('passed');
+
+    const entries = await tech.logbook.list({ deviceId: detail.device.id });
+    const entry = entries[0]!;
+    expect(entry.id).toBe(res.entryId);
+    expect(entry.kind).toBe('inspection');
+    expect(entry.measurements.map((m) => m.field_key).sort()).toEqual(['equipment_leakage', 'visual']);
+    expect(entry.attachments).toHaveLength(1);
+
+    const after = await tech.devices.get({ id: detail.device.id });
+    expect(after.inspections.find((t) => t.code === 'STK')!.due_on > stk.due_on || stk.last_on === null).toBe(true);
+
+    const user = { id: await app.userId('technician'), name: '', email: '', role: 'technician' as const, phone: null, departmentIds: [] };
+    const { readAttachment } = await import('./files/attachments.server.js');
+    const file = await readAttachment(app.services, user, entry.attachments[0]!.id, 'original');
+    const meta = await sharp(file!.bytes).metadata();
+    expect(meta.width).toBe(64);
+    expect(meta.exif).toBeUndefined();
+    const preview = await readAttachment(app.services, user, entry.attachments[0]!.id, 'preview');
+    expect(preview!.mediaType).toBe('image/webp');
+  });
+
+  it('a value outside its limit turns the result to failed, whatever was chosen', async () => {
+    const { tech, detail, stk } = await stkDevice();
+    const res = await tech.inspections.record({
+      deviceId: detail.device.id,
+      inspectionTypeId: stk.id,
+      performedOn: new Date().toISOString().slice(0, 10),
+      result: 'passed',
+      values: { applied_part_leakage: '80' }, // CF limit 50 µA
+    });
+    expect(res.result).toBe('failed');
+    expect(res.failures[0]).toMatchObject({ key: 'applied_part_leakage', limit: '≤ 50 µA' });
+  });
+
+  it.each([
+    ['a file that is not an image', () => new File([new TextEncoder().encode('%PDF-1.4 not a photo')], 'x.jpg'), /not a supported image/],
+    ['an oversized file', () => new File([new Uint8Array(16 * 1024 * 1024)], 'huge.jpg'), /larger than 15 MB/],
+  ])('refuses %s with a clear message and writes nothing', async (_label, makeFile, message) => {
+    const { tech, detail, stk } = await stkDevice();
+    const before = await counts();
+    const fd = new FormData();
+    fd.set('deviceId', detail.device.id);
+    fd.set('inspectionTypeId', stk.id);
+    fd.set('performedOn', new Date().toISOString().slice(0, 10));
+    fd.set('result', 'passed');
+    fd.append('photos', photo(await jpegWithGps(), 'good.jpg'));
+    fd.append('photos', makeFile());
+    expect((await rejection(tech.inspections.record(fd))).message).toMatch(message);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses malformed fields with translated messages', async () => {
+    const { detail, stk } = await stkDevice();
+    const tech = await app.as('technician', 'de');
+    const base = { deviceId: detail.device.id, inspectionTypeId: stk.id, performedOn: '2024-01-01', result: 'passed' as const };
+    expect(await rejection(tech.inspections.record({ ...base, performedOn: '2024-02-30' }), 'de')).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'Bitte ein Datum im Format JJJJ-MM-TT eingeben.',
+      fieldErrors: { performedOn: 'Bitte ein Datum im Format JJJJ-MM-TT eingeben.' },
+    });
+    expect((await rejection(tech.inspections.record({ ...base, performedOn: '2999-01-01' }))).fieldErrors).toEqual({
+      performedOn: 'The date cannot be in the future.',
+    });
+    expect((await rejection(tech.inspections.record({ ...base, values: { protective_earth: 'viel' } }))).fieldErrors).toEqual({
+      'm.protective_earth': 'This value is not valid.',
+    });
+    const missing = await rejection(tech.inspections.record({ deviceId: detail.device.id } as never), 'de');
+    expect(missing.fieldErrors).toMatchObject({ inspectionTypeId: 'Dieses Feld ist erforderlich.', result: 'Bitte eine der angebotenen Optionen wählen.' });
+  });
+
+  it('a nurse sees only her wards and may not record inspections', async () => {
+    const nurse = await app.as('nurse');
+    const all = await (await app.as('manager')).devices.list({ pageSize: 200 });
+    const mine = await nurse.devices.list({ pageSize: 200 });
+    expect(all.total).toBe(200);
+    expect(mine.total).toBeGreaterThan(0);
+    expect(mine.total).toBeLessThan(200);
+    const other = all.items.find((d) => !mine.items.some((m) => m.id === d.id))!;
+    await expect(nurse.devices.get({ id: other.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const own = await nurse.devices.get({ id: mine.items[0]!.id });
+    await expect(
+      nurse.inspections.record({ deviceId: own.device.id, inspectionTypeId: own.inspections[0]?.id ?? crypto.randomUUID(), performedOn: '2024-01-01', result: 'passed' }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(app.anonymous().devices.list({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('a manager locks a device once; the status changes everywhere and the logbook records it', async () => {
+    const manager = await app.as('manager');
+    const { detail } = await stkDevice();
+    await manager.lockout.lock({ deviceId: detail.device.id, reason: 'Display flackert', incidentSuspected: true });
+    const after = await manager.devices.get({ code: detail.device.code });
+    expect(after.device.status).toBe('locked');
+    expect(after.lock).toMatchObject({ reason: 'Display flackert', incident_suspected: 1, locked_by_name: 'Max Meier' });
+    const list = await manager.devices.list({ q: detail.device.inventory_number });
+    expect(list.items[0]!.status).toBe('locked');
+    await expect(manager.lockout.lock({ deviceId: detail.device.id, reason: 'again' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const entries = await manager.logbook.list({ deviceId: detail.device.id, kinds: ['lock'] });
+    expect(entries).toHaveLength(1);
+  });
+
+  it('finds a device by label code and refuses malformed or unknown codes', async () => {
+    const { tech, detail } = await stkDevice();
+    const byCode = await tech.devices.get({ code: detail.device.code.toLowerCase() });
+    expect(byCode.device.id).toBe(detail.device.id);
+    await expect(tech.devices.get({ code: 'not-a-code' })).rejects.toMatchObject({ code: 'NOT_FOUND', key: 'device.malformedCode' });
+  });
+});

@@ -1,0 +1,108 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, LogbookKind } from '@medreg/db';
+import { entryHash, GENESIS_HASH } from './chain.js';
+
+export interface NewMeasurement {
+  field_key: string;
+  value_number: number | null;
+  value_text: string | null;
+  unit: string | null;
+  within_limit: number | null;
+  limit_text: string | null;
+}
+
+export interface NewAttachment {
+  sha256: string;
+  preview_sha256: string | null;
+  media_type: string;
+  size: number;
+  original_name: string;
+  purpose: 'protocol' | 'photo';
+}
+
+export interface NewEntry {
+  deviceId: string;
+  kind: LogbookKind;
+  occurredAt: string;
+  recordedBy: string;
+  recordedAt: string;
+  performedBy?: string | null;
+  result?: 'passed' | 'failed' | null;
+  text?: string | null;
+  correctsEntryId?: string | null;
+  inspectionTypeId?: string | null;
+  testInstrumentId?: string | null;
+  dueOn?: string | null;
+  nextDueOn?: string | null;
+  details?: Record<string, unknown> | null;
+  measurements?: NewMeasurement[];
+  attachments?: NewAttachment[];
+}
+
+export const measurementLine = (m: { field_key: string; value_number: number | null; value_text: string | null; unit: string | null }) =>
+  `${m.field_key}=${m.value_number ?? m.value_text ?? ''} ${m.unit ?? ''}`.trim();
+
+/**
+ * Appends an entry to a device's logbook inside the caller's transaction: next sequence number,
+ * hash chained to the previous entry, measurements and attachments written with it.
+ * Never updates or deletes; the database refuses that anyway.
+ */
+export async function appendEntry(trx: Transaction<Database> | Kysely<Database>, e: NewEntry): Promise<{ id: string; seq: number; hash: string }> {
+  const last = await trx
+    .selectFrom('logbook_entries')
+    .select(['seq', 'hash'])
+    .where('device_id', '=', e.deviceId)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const id = crypto.randomUUID();
+  const seq = (last?.seq ?? 0) + 1;
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const row = {
+    id,
+    device_id: e.deviceId,
+    seq,
+    kind: e.kind,
+    occurred_at: e.occurredAt,
+    recorded_at: e.recordedAt,
+    recorded_by: e.recordedBy,
+    performed_by: e.performedBy ?? null,
+    result: e.result ?? null,
+    text: e.text ?? null,
+    corrects_entry_id: e.correctsEntryId ?? null,
+    inspection_type_id: e.inspectionTypeId ?? null,
+    test_instrument_id: e.testInstrumentId ?? null,
+    due_on: e.dueOn ?? null,
+    next_due_on: e.nextDueOn ?? null,
+    details: e.details ? JSON.stringify(e.details) : null,
+  };
+  const measurements = e.measurements ?? [];
+  const attachments = e.attachments ?? [];
+  const hash = entryHash(prevHash, {
+    ...row,
+    measurements: measurements.map(measurementLine),
+    attachments: attachments.map((a) => a.sha256),
+  });
+  await trx.insertInto('logbook_entries').values({ ...row, prev_hash: prevHash, hash }).execute();
+  if (measurements.length)
+    await trx
+      .insertInto('inspection_measurements')
+      .values(measurements.map((m) => ({ ...m, id: crypto.randomUUID(), entry_id: id })))
+      .execute();
+  if (attachments.length)
+    await trx
+      .insertInto('attachments')
+      .values(
+        attachments.map((a) => ({
+          ...a,
+          id: crypto.randomUUID(),
+          device_id: e.deviceId,
+          entry_id: id,
+          visibility: 'all' as const,
+          uploaded_by: e.recordedBy,
+          uploaded_at: e.recordedAt,
+        })),
+      )
+      .execute();
+  return { id, seq, hash };
+}

@@ -1,0 +1,57 @@
+import type { Kysely } from 'kysely';
+import type { Database, LogbookKind } from '@medreg/db';
+
+/** A device's logbook, newest first, with who recorded each entry, measured values and attachments. */
+export async function listEntries(db: Kysely<Database>, deviceId: string, opts: { kinds?: LogbookKind[]; limit?: number } = {}) {
+  let q = db
+    .selectFrom('logbook_entries as e')
+    .innerJoin('users as u', 'u.id', 'e.recorded_by')
+    .leftJoin('inspection_types as it', 'it.id', 'e.inspection_type_id')
+    .where('e.device_id', '=', deviceId);
+  if (opts.kinds?.length) q = q.where('e.kind', 'in', opts.kinds);
+  const entries = await q
+    .select([
+      'e.id',
+      'e.seq',
+      'e.kind',
+      'e.occurred_at',
+      'e.recorded_at',
+      'e.performed_by',
+      'e.result',
+      'e.text',
+      'e.corrects_entry_id',
+      'e.due_on',
+      'e.next_due_on',
+      'e.details',
+      'u.name as recorded_by_name',
+      'it.code as inspection_type_code',
+      'it.name_de as inspection_type_name_de',
+      'it.name_en as inspection_type_name_en',
+    ])
+    .orderBy('e.seq', 'desc')
+    .limit(opts.limit ?? 200)
+    .execute();
+  const ids = entries.map((e) => e.id);
+  const [measurements, attachments] = ids.length
+    ? await Promise.all([
+        db
+          .selectFrom('inspection_measurements')
+          .select(['entry_id', 'field_key', 'value_number', 'value_text', 'unit', 'within_limit', 'limit_text'])
+          .where('entry_id', 'in', ids)
+          .execute(),
+        db
+          .selectFrom('attachments')
+          .select(['id', 'entry_id', 'media_type', 'original_name', 'size', 'preview_sha256'])
+          .where('entry_id', 'in', ids)
+          .execute(),
+      ])
+    : [[], []];
+  return entries.map((e) => ({
+    ...e,
+    details: e.details ? (JSON.parse(e.details) as Record<string, unknown>) : null,
+    measurements: measurements.filter((m) => m.entry_id === e.id),
+    attachments: attachments
+      .filter((a) => a.entry_id === e.id)
+      .map(({ preview_sha256, ...a }) => ({ ...a, hasPreview: preview_sha256 !== null })),
+  }));
+}

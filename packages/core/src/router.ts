@@ -1,0 +1,20 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { devicesRouter } from './devices/router.js';
+import { inspectionsRouter } from './inspections/router.js';
+import { lockoutRouter } from './lockout/router.js';
+import { logbookRouter } from './logbook/router.js';
+import { createCallerFactory, router } from './trpc/init.js';
+import { usersRouter } from './users/router.js';
+
+export const appRouter = router({
+  users: usersRouter,
+  devices: devicesRouter,
+  logbook: logbookRouter,
+  inspections: inspectionsRouter,
+  lockout: lockoutRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+export const createCaller = createCallerFactory(appRouter);

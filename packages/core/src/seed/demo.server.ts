@@ -1,0 +1,218 @@
+import { hashPassword } from 'better-auth/crypto';
+import type { Services } from '../context.js';
+import { newShortCode } from '../devices/short-code.js';
+import { nextDueDate, today } from '../inspections/due.js';
+import { appendEntry } from '../logbook/append.server.js';
+import { demoUsers, DEMO_PASSWORD, inspectionTypes, manufacturers, models, sites } from './catalog.js';
+
+/** A small deterministic PRNG so every fresh demo hospital looks the same. */
+function prng(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DEVICE_COUNT = 200;
+
+/**
+ * Seeds a small hospital (2 sites, 6 wards, 200 devices of 20 models, STK / MTK / electrical safety,
+ * one account per role) into an empty database. Does nothing if any user exists.
+ */
+export async function seedDemo(services: Services): Promise<boolean> {
+  const { db } = services;
+  const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  if (existing) return false;
+  const rnd = prng(20260101);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const now = services.now();
+  const nowIso = now.toISOString();
+  const todayDate = today(now);
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+
+  await db.transaction().execute(async (trx) => {
+    const wardIds = new Map<string, { id: string; siteId: string; rooms: string[] }>();
+    for (const s of sites) {
+      const siteId = crypto.randomUUID();
+      await trx.insertInto('sites').values({ id: siteId, name: s.name, address: s.address, created_at: nowIso }).execute();
+      const buildingId = crypto.randomUUID();
+      await trx.insertInto('buildings').values({ id: buildingId, site_id: siteId, name: 'Haus A' }).execute();
+      for (const [i, w] of s.wards.entries()) {
+        const id = crypto.randomUUID();
+        await trx
+          .insertInto('departments')
+          .values({ id, site_id: siteId, building_id: buildingId, name: w, kind: 'ward', cost_centre: `KST-${4100 + i}` })
+          .execute();
+        const rooms: string[] = [];
+        for (let r = 1; r <= 4; r++) {
+          const roomId = crypto.randomUUID();
+          await trx.insertInto('rooms').values({ id: roomId, department_id: id, name: `Raum ${i + 1}.${String(r).padStart(2, '0')}`, floor: String(i + 1) }).execute();
+          rooms.push(roomId);
+        }
+        wardIds.set(w, { id, siteId, rooms });
+      }
+    }
+
+    const userIds = new Map<string, string>();
+    for (const u of demoUsers) {
+      const id = crypto.randomUUID();
+      userIds.set(u.role, id);
+      await trx
+        .insertInto('users')
+        .values({
+          id,
+          name: u.name,
+          email: u.email,
+          email_verified: services.dialect === 'postgres' ? true : 1,
+          image: null,
+          created_at: nowIso,
+          updated_at: nowIso,
+          role: u.role,
+          phone: u.phone,
+          locale: null,
+          blocked_at: null,
+        })
+        .execute();
+      await trx
+        .insertInto('accounts')
+        .values({
+          id: crypto.randomUUID(),
+          user_id: id,
+          account_id: id,
+          provider_id: 'credential',
+          access_token: null,
+          refresh_token: null,
+          id_token: null,
+          access_token_expires_at: null,
+          refresh_token_expires_at: null,
+          scope: null,
+          password: passwordHash,
+          created_at: nowIso,
+          updated_at: nowIso,
+        })
+        .execute();
+      for (const w of u.wards)
+        await trx.insertInto('user_departments').values({ user_id: id, department_id: wardIds.get(w)!.id }).execute();
+    }
+
+    const typeIds = new Map<string, string>();
+    for (const t of inspectionTypes) {
+      const id = crypto.randomUUID();
+      typeIds.set(t.code, id);
+      await trx
+        .insertInto('inspection_types')
+        .values({
+          id,
+          code: t.code,
+          name_de: t.name_de,
+          name_en: t.name_en,
+          legal_reference: t.legal_reference,
+          interval_months: t.interval_months,
+          anchor: t.anchor,
+          performer_roles: 'technician,manager,admin',
+          form: JSON.stringify(t.form),
+          created_at: nowIso,
+        })
+        .execute();
+    }
+
+    const manufacturerIds = new Map<string, string>();
+    for (const [name, address] of Object.entries(manufacturers)) {
+      const id = crypto.randomUUID();
+      manufacturerIds.set(name, id);
+      await trx.insertInto('manufacturers').values({ id, name, address, country: null }).execute();
+    }
+    const modelRows = [];
+    for (const m of models) {
+      const id = crypto.randomUUID();
+      await trx
+        .insertInto('device_models')
+        .values({
+          id,
+          manufacturer_id: manufacturerIds.get(m.manufacturer)!,
+          name: m.name,
+          kind: m.kind,
+          type_designation: m.type,
+          anlage1: m.anlage1 ? 1 : 0,
+          anlage2: m.anlage2 ? 1 : 0,
+          software_version: m.software ?? null,
+          device_class: m.deviceClass,
+          protection_class: m.protectionClass,
+          applied_part: m.appliedPart,
+          instruction_validity_months: m.anlage1 ? 12 : null,
+          created_at: nowIso,
+        })
+        .execute();
+      for (const code of m.types)
+        await trx.insertInto('model_inspection_types').values({ model_id: id, inspection_type_id: typeIds.get(code)!, interval_months: null }).execute();
+      modelRows.push({ id, seed: m });
+    }
+
+    const technician = userIds.get('technician')!;
+    const wards = [...wardIds.values()];
+    for (let i = 0; i < DEVICE_COUNT; i++) {
+      const model = modelRows[i % modelRows.length]!;
+      const ward = pick(wards);
+      const year = 2017 + Math.floor(rnd() * 8);
+      const commissioned = `${year}-${String(1 + Math.floor(rnd() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`;
+      const id = crypto.randomUUID();
+      await trx
+        .insertInto('devices')
+        .values({
+          id,
+          code: newShortCode(),
+          inventory_number: `MT-${10001 + i}`,
+          model_id: model.id,
+          serial_number: `${model.seed.name.replace(/[^A-Z0-9]/gi, '').slice(0, 3).toUpperCase()}${String(100000 + Math.floor(rnd() * 899999))}`,
+          lot_number: null,
+          acquired_year: year,
+          commissioned_on: commissioned,
+          site_id: ward.siteId,
+          department_id: ward.id,
+          room_id: pick(ward.rooms),
+          status: 'in_service',
+          udi_di: null,
+          notified_body: model.seed.deviceClass === 'I' ? null : '0123',
+          device_class: null,
+          notes: null,
+          decommissioned_on: null,
+          created_at: nowIso,
+          updated_at: nowIso,
+        })
+        .execute();
+      await appendEntry(trx, {
+        deviceId: id,
+        kind: 'commissioning',
+        occurredAt: `${commissioned}T09:00:00.000Z`,
+        recordedAt: nowIso,
+        recordedBy: technician,
+        text: 'Funktionsprüfung am Betriebsort bestanden; Einweisung der beauftragten Personen erfolgt.',
+        result: 'passed',
+      });
+      // Most devices have a past inspection of each type; some are overdue, a few were never inspected.
+      for (const code of model.seed.types) {
+        if (rnd() < 0.1) continue;
+        const type = inspectionTypes.find((t) => t.code === code)!;
+        const monthsAgo = 1 + Math.floor(rnd() * (type.interval_months + 3));
+        const d = new Date(`${todayDate}T00:00:00Z`);
+        d.setUTCMonth(d.getUTCMonth() - monthsAgo);
+        const on = d.toISOString().slice(0, 10) < commissioned ? commissioned : d.toISOString().slice(0, 10);
+        await appendEntry(trx, {
+          deviceId: id,
+          kind: 'inspection',
+          occurredAt: `${on}T10:00:00.000Z`,
+          recordedAt: nowIso,
+          recordedBy: technician,
+          performedBy: 'Tom Techniker',
+          result: 'passed',
+          inspectionTypeId: typeIds.get(code)!,
+          nextDueOn: nextDueDate(on, type.interval_months, type.anchor),
+        });
+      }
+    }
+  });
+  return true;
+}

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Dialect, Role } from '@medreg/db';
+import { createTestDb } from '@medreg/db/testing';
+import { translator, type Locale } from '@medreg/i18n';
+import type { Context, Services } from './context.js';
+import { sessionUser } from './context.js';
+import { FileStore } from './files/store.server.js';
+import { createCaller } from './router.js';
+import { seedDemo } from './seed/demo.server.js';
+import { createAuth } from './users/auth.server.js';
+
+export interface TestApp {
+  services: Services;
+  /** A tRPC caller acting as the demo user of that role. */
+  as(role: Role, locale?: Locale): Promise<ReturnType<typeof createCaller>>;
+  anonymous(locale?: Locale): ReturnType<typeof createCaller>;
+  userId(role: Role): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A migrated database of the given dialect with the demo hospital, a temp file store and real auth. */
+export async function createTestApp(dialect: Dialect, opts: { now?: () => Date } = {}): Promise<TestApp> {
+  const db = await createTestDb(dialect);
+  const dir = mkdtempSync(join(tmpdir(), 'medreg-files-'));
+  const services: Services = {
+    db: db.db,
+    dialect: db.dialect,
+    files: new FileStore(dir),
+    auth: createAuth({ authDb: db.authDb, dialect: db.dialect, baseUrl: 'http://localhost:3000', secret: 'test-secret-test-secret-test-secret-1234' }),
+    baseUrl: 'http://localhost:3000',
+    now: opts.now ?? (() => new Date()),
+  };
+  await seedDemo(services);
+  const userId = async (role: Role) =>
+    (await db.db.selectFrom('users').select('id').where('role', '=', role).orderBy('email').executeTakeFirstOrThrow()).id;
+  const context = (user: Context['user'], locale: Locale): Context => ({ services, user, locale, t: translator(locale) });
+  return {
+    services,
+    userId,
+    async as(role, locale = 'en') {
+      const id = await userId(role);
+      const session = await services.auth.api.signInEmail({
+        body: { email: (await db.db.selectFrom('users').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email, password: 'demo-passwort' },
+        returnHeaders: true,
+      });
+      const cookie = session.headers.get('set-cookie')!.split(';')[0]!;
+      const user = await sessionUser(services, new Headers({ cookie }));
+      return createCaller(context(user, locale));
+    },
+    anonymous: (locale = 'en') => createCaller(context(null, locale)),
+    async close() {
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { betterAuth } from 'better-auth';
+import type { Kysely } from 'kysely';
+import type { Dialect } from '@medreg/db';
+
+export interface AuthConfig {
+  authDb: Kysely<any>;
+  dialect: Dialect;
+  baseUrl: string;
+  /** Signs session cookies; at least 32 characters. */
+  secret: string;
+}
+
+/**
+ * Email + password login with better-auth: scrypt password hashes (memory-hard), sessions in an
+ * httpOnly SameSite=Lax cookie. Accounts are created by administrators and the seed, never by sign-up.
+ * better-auth's tables are mapped onto ours (snake_case, plural names).
+ */
+export function createAuth(config: AuthConfig) {
+  const ts = { createdAt: 'created_at', updatedAt: 'updated_at' };
+  return betterAuth({
+    appName: 'MedReg',
+    baseURL: config.baseUrl,
+    basePath: '/api/auth',
+    secret: config.secret,
+    database: { db: config.authDb, type: config.dialect },
+    telemetry: { enabled: false },
+    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8, maxPasswordLength: 256 },
+    session: {
+      modelName: 'sessions',
+      fields: { userId: 'user_id', expiresAt: 'expires_at', ipAddress: 'ip_address', userAgent: 'user_agent', ...ts },
+      expiresIn: 60 * 60 * 12,
+      updateAge: 60 * 60,
+    },
+    user: {
+      modelName: 'users',
+      fields: { emailVerified: 'email_verified', ...ts },
+      additionalFields: {
+        role: { type: 'string', required: false, input: false, defaultValue: 'nurse' },
+        blocked_at: { type: 'string', required: false, input: false },
+      },
+    },
+    account: {
+      modelName: 'accounts',
+      fields: {
+        userId: 'user_id',
+        accountId: 'account_id',
+        providerId: 'provider_id',
+        accessToken: 'access_token',
+        refreshToken: 'refresh_token',
+        idToken: 'id_token',
+        accessTokenExpiresAt: 'access_token_expires_at',
+        refreshTokenExpiresAt: 'refresh_token_expires_at',
+        ...ts,
+      },
+    },
+    verification: { modelName: 'verifications', fields: { expiresAt: 'expires_at', ...ts } },
+    rateLimit: { enabled: true, window: 60, max: 100, storage: 'memory' },
+    advanced: {
+      cookiePrefix: 'medreg',
+      useSecureCookies: config.baseUrl.startsWith('https://'),
+      database: { generateId: () => crypto.randomUUID() },
+    },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;
