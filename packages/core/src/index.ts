@@ -8,3 +8,5 @@ export { formatShortCode, parseShortCode } from './devices/short-code.js';
 export { MAX_PHOTO_BYTES, MAX_PHOTOS } from './files/images.server.js';
 export { AppError } from './trpc/errors.js';
 export { DEMO_PASSWORD, demoUsers } from './seed/catalog.js';
+export { lockoutCardData } from './lockout/card.server.js';
+export { describeError, type DescribedError } from './trpc/describe.js';

@@ -111,6 +111,8 @@ export const de: Catalog = {
     text: 'Befund',
     photos: 'Fotos des Papierprotokolls',
     photosHint: 'Foto aufnehmen oder aus der Galerie wählen (JPEG, PNG, WebP oder HEIC, je bis {{mb}} MB).',
+    takePhoto: 'Foto aufnehmen',
+    choosePhoto: 'Aus Galerie wählen',
     submit: 'Ins Medizinproduktebuch eintragen',
     saved: 'Prüfung im Medizinproduktebuch eingetragen.',
     measurements: 'Messwerte',

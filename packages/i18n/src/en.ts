@@ -105,6 +105,8 @@ export const en = {
     text: 'Findings',
     photos: 'Photos of the paper protocol',
     photosHint: 'Take a photo or choose one from the gallery (JPEG, PNG, WebP or HEIC, up to {{mb}} MB each).',
+    takePhoto: 'Take photo',
+    choosePhoto: 'Choose from gallery',
     submit: 'Save to logbook',
     saved: 'Inspection saved to the logbook.',
     measurements: 'Measurements',

@@ -1,0 +1,1 @@
+export { createApiApp, type ApiApp } from './app.js';

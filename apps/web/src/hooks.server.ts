@@ -1,0 +1,38 @@
+import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
+import { createCaller, requestLocale, sessionUser } from '@medreg/core';
+import { translator } from '@medreg/i18n';
+import { appInstance } from '$lib/server/app';
+
+export const init: ServerInit = async () => {
+  await appInstance();
+};
+
+// Paths the Hono API answers: tRPC, auth, files and PDFs.
+const API = /^\/(trpc|api)(\/|$)/;
+const PUBLIC = new Set(['/login', '/locale']);
+
+export const handle: Handle = async ({ event, resolve }) => {
+  const { app, api } = await appInstance();
+  if (API.test(event.url.pathname)) return api.fetch(event.request);
+
+  const services = app.services;
+  const headers = event.request.headers;
+  const locale = requestLocale(headers);
+  const user = await sessionUser(services, headers);
+  const t = translator(locale);
+  event.locals = {
+    services,
+    user,
+    locale,
+    t,
+    api: createCaller({ services, user, locale, t }),
+  };
+  if (!user && !PUBLIC.has(event.url.pathname)) {
+    const next = event.url.pathname + event.url.search;
+    redirect(303, `/login?next=${encodeURIComponent(next)}`);
+  }
+  const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', locale) });
+  response.headers.set('Referrer-Policy', 'same-origin');
+  response.headers.set('X-Content-Type-Options', 'nosniff');
+  return response;
+};

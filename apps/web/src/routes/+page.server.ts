@@ -1,0 +1,3 @@
+import { redirect } from '@sveltejs/kit';
+
+export const load = () => redirect(303, '/devices');

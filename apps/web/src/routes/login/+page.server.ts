@@ -1,0 +1,47 @@
+import { fail, redirect } from '@sveltejs/kit';
+import { z } from 'zod';
+import { forwardAuthCookies } from '$lib/server/auth-cookies';
+import type { Actions, PageServerLoad } from './$types';
+
+const safeNext = (next: string | null) => (next && next.startsWith('/') && !next.startsWith('//') ? next : '/devices');
+
+export const load: PageServerLoad = ({ locals, url }) => {
+  if (locals.user) redirect(303, safeNext(url.searchParams.get('next')));
+};
+
+const loginInput = z.object({ email: z.email().max(320), password: z.string().min(1).max(256) });
+
+export const actions: Actions = {
+  default: async ({ request, cookies, locals, url }) => {
+    const form = await request.formData();
+    const email = String(form.get('email') ?? '').trim().toLowerCase();
+    const parsed = loginInput.safeParse({ email, password: form.get('password') });
+    const t = locals.t;
+    if (!parsed.success) {
+      const fieldErrors: Record<string, string> = {};
+      for (const issue of parsed.error.issues) {
+        const key = String(issue.path[0]);
+        fieldErrors[key] ??= key === 'email' ? t('errors.invalidEmail') : t('errors.required');
+      }
+      return fail(400, { email, message: Object.values(fieldErrors)[0], fieldErrors });
+    }
+    const account = await locals.services.db
+      .selectFrom('users')
+      .select('blocked_at')
+      .where('email', '=', parsed.data.email)
+      .executeTakeFirst();
+    if (account?.blocked_at) return fail(403, { email, message: t('login.blocked'), fieldErrors: {} as Record<string, string> });
+    try {
+      const { headers } = await locals.services.auth.api.signInEmail({
+        body: { email: parsed.data.email, password: parsed.data.password },
+        headers: request.headers,
+        returnHeaders: true,
+      });
+      forwardAuthCookies(headers, cookies);
+    } catch {
+      // Same message for unknown email and wrong password: do not reveal which accounts exist.
+      return fail(401, { email, message: t('login.failed'), fieldErrors: {} as Record<string, string> });
+    }
+    redirect(303, safeNext(url.searchParams.get('next')));
+  },
+};

@@ -1,0 +1,23 @@
+import type { Services, SessionUser } from '../context.js';
+import { getDevice } from '../devices/queries.server.js';
+import { currentLock } from './lock.server.js';
+
+/** What a lock-out card prints, for a device the user may see that is currently locked. */
+export async function lockoutCardData(services: Services, user: SessionUser, deviceId: string) {
+  const device = await getDevice(services.db, user, { id: deviceId });
+  if (!device) return undefined;
+  const lock = await currentLock(services.db, device.id);
+  if (!lock) return undefined;
+  return {
+    url: `${services.baseUrl}/d/${device.code}`,
+    device: {
+      inventoryNumber: device.inventory_number,
+      designation: device.model_name,
+      type: `${device.model_kind}, ${device.type_designation}`,
+      serial: device.serial_number,
+      location: device.location,
+      code: device.code,
+    },
+    lock,
+  };
+}

@@ -1,0 +1,1 @@
+export { renderLockoutCard, type LockoutCardData } from './lockout-card.js';

@@ -1,0 +1,144 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { translator } from '@medreg/i18n';
+import { afterAll, describe, expect, it } from 'vitest';
+import { renderLockoutCard, type LockoutCardData } from './index.js';
+
+// The card is checked with the same tools a person would trust: poppler reads the PDF, zbar scans the QR code.
+const dir = mkdtempSync(join(tmpdir(), 'lockout-card-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// stderr is captured (zbarimg complains about a missing D-Bus) and shows up in the error if a tool fails.
+const run = (command: string, ...args: string[]) =>
+  execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+async function render(name: string, data: LockoutCardData): Promise<string> {
+  const file = join(dir, `${name}.pdf`);
+  writeFileSync(file, await renderLockoutCard(data));
+  return file;
+}
+
+/** The page's text with all whitespace collapsed, so wrapped lines still match. */
+const textOf = (pdf: string) => run('pdftotext', pdf, '-').replace(/\s+/g, ' ');
+
+function infoOf(pdf: string) {
+  const info = run('pdfinfo', pdf);
+  return { pages: info.match(/^Pages:\s+(\d+)/m)?.[1], size: info.match(/^Page size:\s+(.+?) pts/m)?.[1] };
+}
+
+function scanQr(pdf: string): string {
+  run('pdftoppm', '-r', '200', '-png', '-singlefile', pdf, pdf);
+  return run('zbarimg', '--raw', '-q', `${pdf}.png`);
+}
+
+/** Rows of pdffonts; the type column can hold a space, so the "emb" column is counted from the end. */
+function fontsOf(pdf: string) {
+  return run('pdffonts', pdf)
+    .split('\n')
+    .slice(2)
+    .filter((line) => line.trim())
+    .map((line) => {
+      const columns = line.trim().split(/\s+/);
+      return { name: columns[0], embedded: columns.at(-5) };
+    });
+}
+
+const card: LockoutCardData = {
+  locale: 'de',
+  size: 'A6',
+  url: 'http://localhost:3000/d/ABCD1234',
+  device: {
+    inventoryNumber: 'MT-004711',
+    designation: 'B. Braun Infusomat Space',
+    type: 'Infusionspumpe, 8713050',
+    serial: 'SN 12345678',
+    location: 'Haus A / Station 3 / Raum 3.12',
+    code: 'ABCD1234',
+  },
+  lock: {
+    reason: 'Alarm für Luft im System löst nicht aus; Gehäuse nach Sturz gerissen.',
+    incidentSuspected: true,
+    lockedByName: 'Jürgen Müller',
+    lockedByRole: 'Medizintechnik',
+    lockedByPhone: '0221 478-1234',
+    lockedAt: '12.03.2026, 14:35',
+  },
+};
+
+describe('renderLockoutCard', () => {
+  it('renders a German A6 card with the bilingual header, the incident warning and a scannable QR code', async () => {
+    const pdf = await render('de-a6', card);
+
+    expect(infoOf(pdf)).toEqual({ pages: '1', size: '297.64 x 419.53' });
+    const text = textOf(pdf);
+    for (const expected of [
+      'GESPERRT – NICHT BENUTZEN',
+      'LOCKED OUT – DO NOT USE',
+      'MT-004711',
+      card.lock.reason,
+      'Jürgen Müller',
+      '0221 478-1234',
+      '12.03.2026, 14:35',
+      translator('de')('card.incident'),
+      'ABCD1234',
+    ]) {
+      expect(text).toContain(expected);
+    }
+    expect(scanQr(pdf)).toBe(`${card.url}\n`);
+  });
+
+  it('renders an English A5 card without the incident warning when none is suspected', async () => {
+    const pdf = await render('en-a5', {
+      ...card,
+      locale: 'en',
+      size: 'A5',
+      url: 'http://localhost:3000/d/ZXCV9876',
+      device: { ...card.device, serial: null, code: 'ZXCV9876' },
+      lock: { ...card.lock, incidentSuspected: false, lockedByPhone: null },
+    });
+
+    expect(infoOf(pdf)).toEqual({ pages: '1', size: '419.53 x 595.28' });
+    const text = textOf(pdf);
+    for (const expected of ['GESPERRT – NICHT BENUTZEN', 'LOCKED OUT – DO NOT USE', 'Inventory no.', 'MT-004711', card.lock.reason, 'Jürgen Müller']) {
+      expect(text).toContain(expected);
+    }
+    expect(text).not.toContain(translator('en')('card.incident'));
+    expect(text).not.toContain(translator('de')('card.incident'));
+    expect(scanQr(pdf)).toBe('http://localhost:3000/d/ZXCV9876\n');
+  });
+
+  it('keeps a 400-character reason and long device data on one page, cut with an ellipsis', async () => {
+    const reason = `Anfang ${'Pumpe fördert ungleichmäßig, Alarm bleibt stumm. '.repeat(8)}`.slice(0, 395) + ' ENDE';
+    expect(reason).toHaveLength(400);
+    for (const size of ['A6', 'A5'] as const) {
+      const pdf = await render(`long-${size}`, {
+        ...card,
+        size,
+        device: {
+          ...card.device,
+          designation: 'Drägerwerk AG & Co. KGaA Evita Infinity V500 Intensivbeatmungsgerät mit Neonatalmodul',
+          location: 'Universitätsklinikum Köln, Herzzentrum, Gebäude 32, Ebene 4, Intensivstation 4B, Raum 4.117',
+        },
+        lock: { ...card.lock, reason, lockedByRole: 'Beauftragter für Medizinproduktesicherheit und Medizintechnik' },
+      });
+
+      expect(infoOf(pdf).pages).toBe('1');
+      const text = textOf(pdf);
+      expect(text).toContain('Anfang Pumpe fördert ungleichmäßig');
+      expect(text).toContain('…');
+      expect(text).not.toContain('ENDE');
+      expect(text).toContain('0221 478-1234');
+      expect(text).toContain('Unterschrift');
+      expect(scanQr(pdf)).toBe(`${card.url}\n`);
+    }
+  });
+
+  it('embeds the DejaVu fonts and no standard font', async () => {
+    const fonts = fontsOf(await render('fonts', card));
+
+    expect(fonts.map((font) => font.name?.replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['DejaVuSans', 'DejaVuSans-Bold']);
+    expect(fonts.every((font) => font.embedded === 'yes')).toBe(true);
+  });
+});

@@ -1,0 +1,241 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { translator } from '@medreg/i18n';
+import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
+
+export interface LockoutCardData {
+  locale: 'de' | 'en';
+  size: 'A6' | 'A5';
+  /** Encoded in the QR code, e.g. "http://localhost:3000/d/ABCD1234" */
+  url: string;
+  device: {
+    inventoryNumber: string;
+    designation: string;
+    type: string;
+    serial: string | null;
+    location: string;
+    code: string;
+  };
+  lock: {
+    reason: string;
+    incidentSuspected: boolean;
+    lockedByName: string;
+    lockedByRole: string;
+    lockedByPhone: string | null;
+    lockedAt: string /* already formatted for display */;
+  };
+}
+
+// DejaVu covers umlauts, dashes and the symbols below; embedding it also keeps pdfkit from ever loading
+// its Helvetica AFM files, which are missing once the server is bundled.
+const fontDir = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+const REGULAR_FILE = join(fontDir, 'DejaVuSans.ttf');
+const REGULAR = 'DejaVuSans';
+const BOLD = 'DejaVuSans-Bold';
+
+const SIGNAL_RED = '#C8102E';
+const INK = '#000000';
+const LABEL_GREY = '#555555';
+const WHITE = '#FFFFFF';
+
+/** The layout is drawn in A6 points; on A5 every length and font size grows by the ratio of the widths. */
+const PAGE_WIDTH = { A6: 297.64, A5: 419.53 } as const;
+const MARGIN = 17; // 6 mm
+const QR_SIZE = 92; // 32.5 mm on A6, 46 mm on A5
+const QR_PIXELS = 600; // about 20 pixels per module for a short URL: edges stay crisp at either size
+const DASH = '–';
+
+type Doc = PDFKit.PDFDocument;
+
+/** Sets the text style and returns its line height. */
+function style(doc: Doc, font: string, size: number, color = INK): number {
+  doc.font(font).fontSize(size).fillColor(color);
+  return doc.currentLineHeight(true);
+}
+
+/**
+ * Line breaks become spaces: pdfkit drops the ellipsis when the cut falls on a hard break, and the card has
+ * no room for paragraphs anyway.
+ */
+const flatten = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+/** How many lines the text takes in the current style, capped at maxLines. */
+function lines(doc: Doc, text: string, width: number, maxLines: number): number {
+  return Math.min(maxLines, Math.round(doc.heightOfString(flatten(text), { width }) / doc.currentLineHeight(true)));
+}
+
+/**
+ * Writes text in at most maxLines lines, cut with an ellipsis, and returns the height used. Passing a height
+ * also stops pdfkit from continuing on a second page.
+ */
+function write(
+  doc: Doc,
+  text: string,
+  x: number,
+  y: number,
+  width: number,
+  maxLines: number,
+  align: 'left' | 'center' = 'left',
+): number {
+  const lineHeight = doc.currentLineHeight(true);
+  // Half a line of slack: pdfkit decides on the ellipsis by comparing float positions with this height.
+  doc.text(flatten(text), x, y, { width, height: (maxLines + 0.5) * lineHeight, ellipsis: true, align });
+  return lines(doc, text, width, maxLines) * lineHeight;
+}
+
+/** Font size at which text in the font fills the width, at most max. */
+function fitSize(doc: Doc, font: string, text: string, width: number, max: number): number {
+  doc.font(font).fontSize(1);
+  return Math.min(max, width / doc.widthOfString(text));
+}
+
+export async function renderLockoutCard(data: LockoutCardData): Promise<Buffer> {
+  const { device, lock } = data;
+  const t = translator(data.locale);
+  const k = PAGE_WIDTH[data.size] / PAGE_WIDTH.A6;
+  const u = (n: number) => n * k;
+  const m = u(MARGIN);
+
+  const qr = await QRCode.toBuffer(data.url, { errorCorrectionLevel: 'M', margin: 1, width: QR_PIXELS });
+  const doc = new PDFDocument({
+    size: data.size,
+    margin: m,
+    font: REGULAR_FILE,
+    lang: data.locale,
+    info: { Title: `${t('card.header')} ${DASH} ${device.inventoryNumber}` },
+  });
+  doc.registerFont(REGULAR, REGULAR_FILE).registerFont(BOLD, join(fontDir, 'DejaVuSans-Bold.ttf'));
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  const { width: pageWidth, height: pageHeight } = doc.page;
+  const contentWidth = pageWidth - 2 * m;
+  doc.lineWidth(u(0.75));
+
+  /** A small grey label with its value below; returns the height used. */
+  const field = (
+    label: string,
+    value: string,
+    x: number,
+    y: number,
+    width: number,
+    maxLines: number,
+    valueFont = REGULAR,
+    valueSize = u(8.5),
+  ) => {
+    style(doc, REGULAR, u(6.5), LABEL_GREY);
+    const labelHeight = write(doc, label, x, y, width, 1);
+    style(doc, valueFont, valueSize);
+    return labelHeight + write(doc, value || DASH, x, y + labelHeight, width, maxLines);
+  };
+
+  // Signal header, edge to edge; the text starts at the margin so a printer's unprintable border never clips it.
+  const headerSize = fitSize(doc, BOLD, t('card.header'), contentWidth, u(22));
+  const secondSize = headerSize * 0.62;
+  const headerHeight = style(doc, BOLD, headerSize, WHITE);
+  const bandHeight = m + headerHeight + u(1) + style(doc, BOLD, secondSize, WHITE) + u(6);
+  doc.rect(0, 0, pageWidth, bandHeight).fill(SIGNAL_RED);
+  style(doc, BOLD, headerSize, WHITE);
+  write(doc, t('card.header'), m, m, contentWidth, 1, 'center');
+  style(doc, BOLD, secondSize, WHITE);
+  write(doc, t('card.headerSecond'), m, m + headerHeight + u(1), contentWidth, 1, 'center');
+
+  // Device identity on the left, QR code to the device's live page on the right.
+  const top = bandHeight + u(9);
+  const qrX = pageWidth - m - u(QR_SIZE);
+  const columnWidth = qrX - u(10) - m;
+  let left = top;
+  left += field(t('card.inventoryNumber'), device.inventoryNumber, m, left, columnWidth, 1, BOLD, u(15)) + u(3);
+  left += field(t('card.designation'), device.designation, m, left, columnWidth, 2) + u(3);
+  left += field(t('card.type'), device.type, m, left, columnWidth, 1) + u(3);
+  left += field(t('card.serial'), device.serial ?? '', m, left, columnWidth, 1) + u(3);
+  left += field(t('card.location'), device.location, m, left, columnWidth, 2);
+
+  doc.image(qr, qrX, top, { width: u(QR_SIZE), height: u(QR_SIZE) });
+  let right = top + u(QR_SIZE) + u(1);
+  style(doc, REGULAR, u(6.5), LABEL_GREY);
+  right += write(doc, t('card.scan'), qrX, right, u(QR_SIZE), 2, 'center');
+  style(doc, BOLD, u(8));
+  right += write(doc, device.code, qrX, right, u(QR_SIZE), 1, 'center');
+
+  // The release section sits at the bottom; the reason box gets whatever height remains above it.
+  const pad = u(5);
+  const headingHeight = style(doc, BOLD, u(8));
+  const rowHeight = u(21);
+  const checkHeight = u(14);
+  const releaseHeight = pad + headingHeight + u(2) + rowHeight + checkHeight + rowHeight + pad;
+  const releaseTop = pageHeight - m - releaseHeight;
+
+  const incidentText = `⚠ ${t('card.incident')}`;
+  const incidentLineHeight = style(doc, BOLD, u(7.5));
+  const incidentBox = lines(doc, incidentText, contentWidth - 2 * u(4), 2) * incidentLineHeight + 2 * u(3);
+  const incidentSpace = lock.incidentSuspected ? incidentBox + u(5) : 0;
+
+  const lockedByWidth = contentWidth * 0.6;
+  const lockedAtWidth = contentWidth - lockedByWidth - u(8);
+  const lockedBy = `${lock.lockedByName}, ${lock.lockedByRole}`;
+  const phone = lock.lockedByPhone && `☎ ${lock.lockedByPhone}`;
+  const labelHeight = style(doc, REGULAR, u(6.5));
+  const valueHeight = style(doc, REGULAR, u(8.5));
+  const lockedByLines = lines(doc, lockedBy, lockedByWidth, 2) + (phone ? 1 : 0);
+  const lockedHeight = labelHeight + valueHeight * Math.max(lockedByLines, lines(doc, lock.lockedAt, lockedAtWidth, 2));
+
+  let y = Math.max(left, right) + u(8);
+  const boxPad = u(4);
+  const reasonTop = y + labelHeight + u(1);
+  const reasonRoom = releaseTop - u(8) - lockedHeight - u(6) - incidentSpace - reasonTop - 2 * boxPad;
+  style(doc, REGULAR, u(6.5), LABEL_GREY);
+  write(doc, t('card.reason'), m, y, contentWidth, 1);
+  style(doc, REGULAR, u(8.5));
+  const reasonLines = Math.max(1, Math.floor(reasonRoom / valueHeight));
+  const reasonHeight = write(doc, lock.reason, m + boxPad, reasonTop + boxPad, contentWidth - 2 * boxPad, reasonLines);
+  doc.rect(m, reasonTop, contentWidth, reasonHeight + 2 * boxPad).stroke(INK);
+  y = reasonTop + reasonHeight + 2 * boxPad + u(6);
+
+  if (lock.incidentSuspected) {
+    doc.rect(m, y, contentWidth, incidentBox).fill(SIGNAL_RED);
+    style(doc, BOLD, u(7.5), WHITE);
+    write(doc, incidentText, m + u(4), y + u(3), contentWidth - 2 * u(4), 2);
+    y += incidentSpace;
+  }
+
+  const lockedByHeight = field(t('card.lockedBy'), lockedBy, m, y, lockedByWidth, 2);
+  // The phone gets its own line so a long role can never push it off the card.
+  if (phone) write(doc, phone, m, y + lockedByHeight, lockedByWidth, 1);
+  field(t('card.lockedAt'), lock.lockedAt, m + lockedByWidth + u(8), y, lockedAtWidth, 2);
+
+  // Empty release section, filled in by hand when the device is back in service.
+  doc.rect(m, releaseTop, contentWidth, releaseHeight).stroke(INK);
+  const inner = m + pad;
+  const innerWidth = contentWidth - 2 * pad;
+  let row = releaseTop + pad;
+  style(doc, BOLD, u(8));
+  row += write(doc, t('card.release'), inner, row, innerWidth, 1) + u(2);
+
+  /** A label with room to write above a line. */
+  const writeIn = (label: string, x: number, width: number) => {
+    style(doc, REGULAR, u(6.5), LABEL_GREY);
+    write(doc, label, x, row, width, 1);
+    doc.moveTo(x, row + rowHeight - u(3)).lineTo(x + width, row + rowHeight - u(3)).stroke(INK);
+  };
+  const dateWidth = innerWidth * 0.35;
+  writeIn(t('card.releasedBy'), inner, innerWidth - dateWidth - u(8));
+  writeIn(t('card.releasedAt'), inner + innerWidth - dateWidth, dateWidth);
+  row += rowHeight;
+
+  const box = u(8);
+  const checkLineHeight = style(doc, REGULAR, u(7.5));
+  write(doc, t('card.releaseTest'), inner + box + u(4), row + u(2), innerWidth - box - u(4), 1);
+  doc.rect(inner, row + u(2) + (checkLineHeight - box) / 2, box, box).stroke(INK);
+  row += checkHeight;
+
+  writeIn(t('card.signature'), inner, innerWidth);
+
+  doc.end();
+  return done;
+}
