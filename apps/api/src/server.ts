@@ -1,11 +1,14 @@
 import { serve } from '@hono/node-server';
-import { configFromEnv, startApp } from '@medreg/core';
+import { configFromEnv, startApp, withClientIp } from '@medreg/core';
 import { createApiApp } from './app.js';
 
 // The API on its own, for integrations; the default deployment serves it from the web app.
 const config = configFromEnv();
 const app = await startApp(config);
 const port = Number(process.env.PORT ?? 3001);
-serve({ fetch: createApiApp(app.services).fetch, port }, () => {
+const api = createApiApp(app.services);
+const fetch = (request: Request, env: { incoming: { socket: { remoteAddress?: string | undefined } } }) =>
+  api.fetch(withClientIp(request, env.incoming.socket.remoteAddress), env);
+serve({ fetch, port }, () => {
   console.log(`MedReg API on http://localhost:${port} (${app.database.dialect}: ${app.database.target})`);
 });

@@ -168,3 +168,42 @@ describe('walking-skeleton journey', () => {
     await shot(page, 'phone-unknown-code');
   });
 });
+
+describe('every page at phone and desktop size', () => {
+  it.each([
+    ['phone', phone, 'de-DE'],
+    ['desktop', desktop, 'en-GB'],
+  ] as const)('%s: no horizontal scrolling, language switch and sign-out work', async (name, viewport, locale) => {
+    const ctx = await browser.newContext({ ...viewport, locale });
+    const page = await ctx.newPage();
+    await page.goto(`${server.baseUrl}/login`);
+    await shot(page, `${name}-login`);
+    await login(page, 'technik@demo.medreg');
+    await page.fill('#q', 'MT-10002');
+    await Promise.all([page.waitForURL(/q=MT-10002/), page.press('#q', 'Enter')]);
+    await Promise.all([page.waitForURL(/\/d\//), page.click('a.device-row:has-text("MT-10002")')]);
+    const device = page.url();
+    for (const [path, label] of [
+      ['/devices', 'devices'],
+      [new URL(device).pathname, 'device'],
+      [`${new URL(device).pathname}/inspect`, 'inspect'],
+      [`${new URL(device).pathname}/lock`, 'lock'],
+    ] as const) {
+      await page.goto(`${server.baseUrl}${path}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
+      await shot(page, `${name}-${label}-page`);
+    }
+    // Language switch keeps the page and flips every text.
+    const before = await page.textContent('h1');
+    await Promise.all([page.waitForLoadState('load'), page.click('header form[action="/locale"] button')]);
+    expect(new URL(page.url()).pathname).toMatch(/\/lock$/);
+    expect(await page.textContent('h1')).not.toBe(before);
+    expect(['Gerät sperren', 'Lock device']).toContain(await page.textContent('h1'));
+    // Signing out ends the session: the device page asks for a login again.
+    await Promise.all([page.waitForURL(/\/login/), page.click('header form[action="/logout"] button')]);
+    await page.goto(device);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await ctx.close();
+  });
+});

@@ -1,5 +1,5 @@
 import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
-import { createCaller, requestLocale, sessionUser } from '@medreg/core';
+import { createCaller, requestLocale, sessionUser, withClientIp } from '@medreg/core';
 import { translator } from '@medreg/i18n';
 import { appInstance } from '$lib/server/app';
 
@@ -13,7 +13,7 @@ const PUBLIC = new Set(['/login', '/locale']);
 
 export const handle: Handle = async ({ event, resolve }) => {
   const { app, api } = await appInstance();
-  if (API.test(event.url.pathname)) return api.fetch(event.request);
+  if (API.test(event.url.pathname)) return api.fetch(withClientIp(event.request, event.getClientAddress()));
 
   const services = app.services;
   const headers = event.request.headers;

@@ -10,3 +10,4 @@ export { AppError } from './trpc/errors.js';
 export { DEMO_PASSWORD, demoUsers } from './seed/catalog.js';
 export { lockoutCardData } from './lockout/card.server.js';
 export { describeError, type DescribedError } from './trpc/describe.js';
+export { withClientIp } from './users/auth.server.js';

@@ -55,6 +55,9 @@ export function createDb(config: DbConfig = {}): Db {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, types: pgTypes(), max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const authPool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
+    // An idle connection that the server drops (restart, failover) must not crash the process;
+    // the pool replaces it on the next query.
+    for (const p of [pool, authPool]) p.on('error', (e) => console.warn(`PostgreSQL connection lost: ${e.message}`));
     const authDb = new Kysely<any>({ dialect: new PostgresDialect({ pool: authPool }) });
     const url = new URL(config.databaseUrl);
     return {

@@ -2,6 +2,17 @@ import { betterAuth } from 'better-auth';
 import type { Kysely } from 'kysely';
 import type { Dialect } from '@medreg/db';
 
+/** Set by the server from the connection, never trusted from the client. */
+export const CLIENT_IP_HEADER = 'x-medreg-client-ip';
+
+/** A copy of the request carrying the client's address as the auth library reads it. */
+export function withClientIp(request: Request, address: string | undefined): Request {
+  const headers = new Headers(request.headers);
+  headers.delete(CLIENT_IP_HEADER);
+  if (address) headers.set(CLIENT_IP_HEADER, address);
+  return new Request(request, { headers });
+}
+
 export interface AuthConfig {
   authDb: Kysely<any>;
   dialect: Dialect;
@@ -56,6 +67,9 @@ export function createAuth(config: AuthConfig) {
     verification: { modelName: 'verifications', fields: { expiresAt: 'expires_at', ...ts } },
     rateLimit: { enabled: true, window: 60, max: 100, storage: 'memory' },
     advanced: {
+      // Both entry points (web hook, standalone API server) overwrite this header with the socket's
+      // address, so the sign-in rate limit counts per client and cannot be dodged by a forged header.
+      ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
       cookiePrefix: 'medreg',
       useSecureCookies: config.baseUrl.startsWith('https://'),
       database: { generateId: () => crypto.randomUUID() },

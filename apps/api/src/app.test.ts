@@ -1,0 +1,281 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withClientIp } from '@medreg/core';
+import { createTestApp, type TestApp } from '@medreg/core/testing';
+import { testDialects } from '@medreg/db/testing';
+import { createApiApp, type ApiApp } from './app.js';
+
+const ORIGIN = 'http://localhost:3000';
+const PASSWORD = 'demo-passwort';
+const accounts = {
+  technician: 'technik@demo.medreg',
+  manager: 'manager@demo.medreg',
+  nurse: 'pflege@demo.medreg',
+  admin: 'admin@demo.medreg',
+} as const;
+type Account = keyof typeof accounts;
+
+/**
+ * better-auth allows 3 sign-ins per 10 s per client address, in one process-wide memory store. The servers
+ * put the socket's address on every request (withClientIp); each sign-in here comes from its own
+ * documentation address (192.0.2.0/24), as distinct phones would.
+ */
+let clients = 0;
+const nextClientIp = () => `192.0.2.${++clients}`;
+
+/** Today's calendar date in the hospital's time zone, as the server computes it. */
+const todayInBerlin = () =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+
+/** `?input=` for a tRPC query without a transformer: the input as JSON. */
+const q = (input: unknown) => `?input=${encodeURIComponent(JSON.stringify(input))}`;
+
+/** A serialized error body must never leak a stack trace or a source path. */
+function expectNoInternals(body: unknown) {
+  const text = JSON.stringify(body);
+  expect(text).not.toMatch(/stack/i);
+  expect(text).not.toMatch(/\bat\s/);
+  expect(text).not.toMatch(/node_modules|\/work\/|\/src\/|\.ts\b|\.js\b|file:\/\//);
+}
+
+interface TrpcError {
+  error: { message: string; code: number; data: { code: string; httpStatus: number; path: string; fieldErrors: Record<string, string> | null } };
+}
+
+describe.each(testDialects)('the HTTP API on %s', (dialect) => {
+  let app: TestApp;
+  let api: ApiApp;
+  const cookies = new Map<Account, string>();
+
+  beforeAll(async () => {
+    app = await createTestApp(dialect);
+    api = createApiApp(app.services);
+  });
+  afterAll(() => app?.close());
+
+  /** A real request against the Hono app, as it arrives from the network. */
+  const send = (path: string, init: RequestInit = {}) => api.fetch(new Request(ORIGIN + path, init));
+
+  const signIn = (email: string, password: string, ip = nextClientIp()) =>
+    api.fetch(
+      withClientIp(
+        new Request(`${ORIGIN}/api/auth/sign-in/email`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Origin: ORIGIN },
+          body: JSON.stringify({ email, password }),
+        }),
+        ip,
+      ),
+    );
+
+  /** The session cookie (`name=value`) of a demo account, signed in once through the real endpoint. */
+  async function cookieOf(who: Account): Promise<string> {
+    const cached = cookies.get(who);
+    if (cached) return cached;
+    const res = await signIn(accounts[who], PASSWORD);
+    expect(res.status, `sign-in as ${who}`).toBe(200);
+    const setCookie = res.headers.get('set-cookie');
+    expect(setCookie).toBeTruthy();
+    const cookie = setCookie!.split(';')[0]!;
+    cookies.set(who, cookie);
+    return cookie;
+  }
+
+  /** Request headers for a user (or anonymous), in a language. */
+  async function headers(who: Account | null, lang: 'de' | 'en' = 'en', extra: Record<string, string> = {}) {
+    const h: Record<string, string> = { 'Accept-Language': lang, ...extra };
+    if (who) h.Cookie = await cookieOf(who);
+    return h;
+  }
+
+  async function query<T>(who: Account, path: string, input: unknown): Promise<T> {
+    const res = await send(`/trpc/${path}${q(input)}`, { headers: await headers(who) });
+    const body = (await res.json()) as { result?: { data: T } } & Partial<TrpcError>;
+    expect(res.status, `${path}: ${JSON.stringify(body.error)}`).toBe(200);
+    return body.result!.data;
+  }
+
+  async function mutate(who: Account | null, path: string, input: unknown, lang: 'de' | 'en' = 'en') {
+    return send(`/trpc/${path}`, {
+      method: 'POST',
+      headers: await headers(who, lang, { 'Content-Type': 'application/json' }),
+      body: JSON.stringify(input),
+    });
+  }
+
+  type DeviceRow = { id: string; inventory_number: string; status: string };
+  type Detail = { device: { id: string; status: string }; inspections: { id: string; code: string }[] };
+  type Entry = { id: string; kind: string; attachments: { id: string }[] };
+
+  const deviceByInventory = async (who: Account, inventoryNumber: string) => {
+    const list = await query<{ items: DeviceRow[] }>(who, 'devices.list', { q: inventoryNumber });
+    expect(list.items).toHaveLength(1);
+    return list.items[0]!;
+  };
+
+  const logbookRows = async () =>
+    Number((await app.services.db.selectFrom('logbook_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+  it('answers /api/health with the dialect', async () => {
+    const res = await send('/api/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', database: dialect });
+  });
+
+  it('refuses a wrong password with 401 and sets no session cookie', async () => {
+    const res = await signIn(accounts.technician, 'wrong-password');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie') ?? '').not.toMatch(/session_token/);
+  });
+
+  it('limits sign-in attempts per client address, and a forged address header does not help', async () => {
+    const attacker = nextClientIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await signIn(accounts.admin, 'guess-' + i, attacker)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    // The header a client sends is replaced by the server's own view of the connection.
+    const forged = new Request(`${ORIGIN}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: ORIGIN, 'x-medreg-client-ip': nextClientIp() },
+      body: JSON.stringify({ email: accounts.admin, password: 'guess-5' }),
+    });
+    expect((await api.fetch(withClientIp(forged, attacker))).status).toBe(429);
+    // Another client is not affected.
+    expect((await signIn(accounts.admin, PASSWORD)).status).toBe(200);
+  });
+
+  it('serves tRPC queries over HTTP to a signed-in user, and a translated 401 without internals to anyone else', async () => {
+    const res = await send(`/trpc/devices.list${q({ q: 'MT-10001' })}`, { headers: await headers('technician') });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { result: { data: { items: DeviceRow[]; total: number } } };
+    expect(body.result.data.total).toBe(1);
+    expect(body.result.data.items).toHaveLength(1);
+    expect(body.result.data.items[0]!.inventory_number).toBe('MT-10001');
+
+    const anon = await send(`/trpc/devices.list${q({ q: 'MT-10001' })}`, { headers: { 'Accept-Language': 'de' } });
+    expect(anon.status).toBe(401);
+    const err = (await anon.json()) as TrpcError;
+    expect(err.error.message).toBe('Bitte zuerst anmelden.');
+    expect(err.error.data.code).toBe('UNAUTHORIZED');
+    expectNoInternals(err);
+  });
+
+  it('rejects a mutation with invalid input: 400 with translated field messages, nothing written', async () => {
+    const device = await deviceByInventory('technician', 'MT-10001');
+    const before = await logbookRows();
+    const res = await mutate('technician', 'inspections.record', { deviceId: device.id }, 'en');
+    expect(res.status).toBe(400);
+    const err = (await res.json()) as TrpcError;
+    expect(err.error.data.code).toBe('BAD_REQUEST');
+    expect(err.error.data.fieldErrors).toMatchObject({
+      inspectionTypeId: 'This field is required.',
+      performedOn: 'This field is required.',
+      result: 'Choose one of the offered options.',
+    });
+    expectNoInternals(err);
+    expect(await logbookRows()).toBe(before);
+  });
+
+  it('records an inspection with a photo as multipart form data and serves the photo only to those who may see it', async () => {
+    // A device the nurse may not see, so the same file can be checked against her below.
+    const all = await query<{ items: DeviceRow[] }>('technician', 'devices.list', { pageSize: 200 });
+    const hers = await query<{ items: DeviceRow[] }>('nurse', 'devices.list', { pageSize: 200 });
+    const hidden = all.items.filter((d) => !hers.items.some((h) => h.id === d.id) && d.status === 'in_service');
+    let target: { detail: Detail; stk: { id: string } } | undefined;
+    for (const d of hidden) {
+      const detail = await query<Detail>('technician', 'devices.get', { id: d.id });
+      const stk = detail.inspections.find((t) => t.code === 'STK');
+      if (stk) {
+        target = { detail, stk };
+        break;
+      }
+    }
+    expect(target, 'an in-service device with STK outside the nurse’s wards').toBeDefined();
+    const { detail, stk } = target!;
+
+    const jpeg = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#c33' } }).jpeg().toBuffer();
+    const fd = new FormData();
+    fd.set('deviceId', detail.device.id);
+    fd.set('inspectionTypeId', stk.id);
+    fd.set('performedOn', todayInBerlin());
+    fd.set('result', 'passed');
+    fd.append('photos', new File([new Uint8Array(jpeg)], 'protokoll.jpg', { type: 'image/jpeg' }));
+    const res = await send('/trpc/inspections.record', { method: 'POST', headers: await headers('technician'), body: fd });
+    const body = (await res.json()) as { result?: { data: { entryId: string; result: string } } } & Partial<TrpcError>;
+    expect(res.status, JSON.stringify(body.error)).toBe(200);
+    expect(body.result!.data.result).toBe('passed');
+
+    const entries = await query<Entry[]>('technician', 'logbook.list', { deviceId: detail.device.id });
+    const entry = entries.find((e) => e.id === body.result!.data.entryId)!;
+    expect(entry.kind).toBe('inspection');
+    expect(entry.attachments).toHaveLength(1);
+    const fileUrl = `/api/files/${entry.attachments[0]!.id}`;
+
+    const original = await send(fileUrl, { headers: await headers('technician') });
+    expect(original.status).toBe(200);
+    expect(original.headers.get('content-type')).toBe('image/jpeg');
+    expect(original.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(original.headers.get('content-disposition')).toMatch(/^inline; filename="protokoll\.jpg"/);
+    const bytes = new Uint8Array(await original.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    expect((await sharp(bytes).metadata()).width).toBe(32);
+
+    const preview = await send(`${fileUrl}?variant=preview`, { headers: await headers('technician') });
+    expect(preview.status).toBe(200);
+    expect(preview.headers.get('content-type')).toBe('image/webp');
+    expect((await sharp(new Uint8Array(await preview.arrayBuffer())).metadata()).format).toBe('webp');
+
+    const anon = await send(fileUrl, { headers: { 'Accept-Language': 'en' } });
+    expect(anon.status).toBe(401);
+    expect(await anon.json()).toEqual({ error: 'Please sign in first.' });
+
+    const nurse = await send(fileUrl, { headers: await headers('nurse') });
+    expect(nurse.status).toBe(404);
+    expect(await nurse.json()).toEqual({ error: 'Not found.' });
+  });
+
+  it('prints a lock-out card only for a locked device', async () => {
+    const device = await deviceByInventory('manager', 'MT-10002');
+    expect(device.status).toBe('in_service');
+    const cardUrl = `/api/devices/${device.id}/lockout-card.pdf`;
+
+    const unlocked = await send(cardUrl, { headers: await headers('manager', 'de') });
+    expect(unlocked.status).toBe(404);
+    expect(unlocked.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await unlocked.json()).toEqual({ error: 'Dieses Gerät gibt es nicht, oder Sie dürfen es nicht sehen.' });
+
+    const lock = await mutate('manager', 'lockout.lock', {
+      deviceId: device.id,
+      reason: 'Display flackert',
+      incidentSuspected: true,
+    });
+    expect(lock.status, await lock.clone().text()).toBe(200);
+
+    const card = await send(cardUrl, { headers: await headers('manager') });
+    expect(card.status).toBe(200);
+    expect(card.headers.get('content-type')).toBe('application/pdf');
+    const pdf = new Uint8Array(await card.arrayBuffer());
+    expect(new TextDecoder().decode(pdf.subarray(0, 4))).toBe('%PDF');
+
+    const badSize = await send(`${cardUrl}?size=A9`, { headers: await headers('manager') });
+    expect(badSize.status).toBe(400);
+    expect(await badSize.json()).toEqual({ error: 'The request could not be read.' });
+
+    const anon = await send(cardUrl, { headers: { 'Accept-Language': 'en' } });
+    expect(anon.status).toBe(401);
+    expect(await anon.json()).toEqual({ error: 'Please sign in first.' });
+  });
+
+  it('refuses a lock by a nurse with a translated 403', async () => {
+    const hers = await query<{ items: DeviceRow[] }>('nurse', 'devices.list', { pageSize: 1 });
+    const device = hers.items[0]!;
+    const before = await logbookRows();
+    const res = await mutate('nurse', 'lockout.lock', { deviceId: device.id, reason: 'Kabel beschädigt' }, 'de');
+    expect(res.status).toBe(403);
+    const err = (await res.json()) as TrpcError;
+    expect(err.error.data.code).toBe('FORBIDDEN');
+    expect(err.error.message).toBe('Ihre Rolle darf das nicht.');
+    expectNoInternals(err);
+    expect(await logbookRows()).toBe(before);
+  });
+});
