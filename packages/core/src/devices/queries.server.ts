@@ -11,17 +11,22 @@ export interface DeviceListQuery {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** Register list with search by inventory number, serial (prefix) or designation (anywhere). */
-export async function listDevices(db: Kysely<Database>, user: SessionUser, query: DeviceListQuery) {
-  const q = query.q?.trim().toLowerCase() ?? '';
-  let base = db
+/** Devices with model, manufacturer and location joined, limited to what the user may see. */
+function visibleDevices(db: Kysely<Database>, user: SessionUser) {
+  return db
     .selectFrom('devices')
     .innerJoin('device_models as m', 'm.id', 'devices.model_id')
     .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
+    .innerJoin('sites as s', 's.id', 'devices.site_id')
     .leftJoin('departments as dep', 'dep.id', 'devices.department_id')
     .leftJoin('rooms as r', 'r.id', 'devices.room_id')
-    .innerJoin('sites as s', 's.id', 'devices.site_id')
     .where(visibleTo(user));
+}
+
+/** Register list with search by inventory number, serial (prefix) or designation (anywhere). */
+export async function listDevices(db: Kysely<Database>, user: SessionUser, query: DeviceListQuery) {
+  const q = query.q?.trim().toLowerCase() ?? '';
+  let base = visibleDevices(db, user);
   if (q) {
     const prefix = `${escapeLike(q)}%`;
     const anywhere = `%${escapeLike(q)}%`;
@@ -58,14 +63,7 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
 
 /** One device with everything its page shows, or undefined if missing or not visible to the user. */
 export async function getDevice(db: Kysely<Database>, user: SessionUser, by: { id: string } | { code: string }) {
-  const row = await db
-    .selectFrom('devices')
-    .innerJoin('device_models as m', 'm.id', 'devices.model_id')
-    .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
-    .innerJoin('sites as s', 's.id', 'devices.site_id')
-    .leftJoin('departments as dep', 'dep.id', 'devices.department_id')
-    .leftJoin('rooms as r', 'r.id', 'devices.room_id')
-    .where(visibleTo(user))
+  const row = await visibleDevices(db, user)
     .where('id' in by ? 'devices.id' : 'devices.code', '=', 'id' in by ? by.id : by.code)
     .selectAll('devices')
     .select([

@@ -1,15 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { Anchor, Database, FormField } from '@medreg/db';
+import type { Database, FormField, InspectionTypeTable } from '@medreg/db';
 import { dueState, nextDueDate, today as localDate, type CalendarDate, type DueState } from './due.js';
 
-export interface AssignedType {
-  id: string;
-  code: string;
-  name_de: string;
-  name_en: string;
-  legal_reference: string | null;
-  interval_months: number;
-  anchor: Anchor;
+export interface AssignedType
+  extends Pick<InspectionTypeTable, 'id' | 'code' | 'name_de' | 'name_en' | 'legal_reference' | 'interval_months' | 'anchor'> {
   performer_roles: string[];
   form: FormField[];
   last_on: CalendarDate | null;

@@ -1,15 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, LogbookKind } from '@medreg/db';
+import type { Database, InspectionMeasurementTable, LogbookKind } from '@medreg/db';
 import { entryHash, GENESIS_HASH } from './chain.js';
 
-export interface NewMeasurement {
-  field_key: string;
-  value_number: number | null;
-  value_text: string | null;
-  unit: string | null;
-  within_limit: number | null;
-  limit_text: string | null;
-}
+export type NewMeasurement = Omit<InspectionMeasurementTable, 'id' | 'entry_id'>;
 
 export interface NewAttachment {
   sha256: string;

@@ -1,25 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { LogbookEntryTable } from '@medreg/db';
 
 /** The first entry of every device's chain points at this. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-export interface HashedContent {
-  id: string;
-  device_id: string;
-  seq: number;
-  kind: string;
-  occurred_at: string;
-  recorded_at: string;
-  recorded_by: string;
-  performed_by: string | null;
-  result: string | null;
-  text: string | null;
-  corrects_entry_id: string | null;
-  inspection_type_id: string | null;
-  test_instrument_id: string | null;
-  due_on: string | null;
-  next_due_on: string | null;
-  details: string | null;
+export interface HashedContent extends Omit<LogbookEntryTable, 'prev_hash' | 'hash'> {
   /** Measured values as "key=value unit" lines and attachment hashes, so they are covered too. */
   measurements: string[];
   attachments: string[];
