@@ -105,6 +105,7 @@ describe('walking-skeleton journey', () => {
     const first = page.locator('.entry').first();
     expect(await first.textContent()).toContain('Sicherheitstechnische Kontrolle');
     expect(await first.textContent()).toContain('Keine Mängel festgestellt.');
+    expect(await first.textContent()).toContain('Patientenableitstrom: 12,5 µA (≤ 50 µA)');
     const img = first.locator('.photos img');
     await img.scrollIntoViewIfNeeded();
     await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThan(0);

@@ -8,6 +8,7 @@ export interface I18n {
   t: Translate;
   date: (iso: string | null | undefined) => string;
   instant: (iso: string | null | undefined) => string;
+  number: (n: number) => string;
 }
 
 /** Called once by the root layout; every component then reads it with useI18n(). */
@@ -19,6 +20,7 @@ export function provideI18n(getLocale: () => Locale): void {
     t: (key, params) => translator(getLocale())(key, params),
     date: (iso) => formatDate(getLocale(), iso),
     instant: (iso) => formatInstant(getLocale(), iso),
+    number: (n) => new Intl.NumberFormat(getLocale(), { maximumFractionDigits: 6 }).format(n),
   };
   setContext(KEY, i18n);
 }
