@@ -7,14 +7,13 @@ import {
   lockoutCardData,
   readAttachment,
   requestLocale,
-  sessionUser,
   type Services,
   type SessionUser,
 } from '@medreg/core';
 import { formatInstant, isLocale, translator, type Locale } from '@medreg/i18n';
 import { renderLockoutCard } from '@medreg/print';
 
-type Env = { Variables: { user: SessionUser | null; locale: Locale } };
+type Env = { Variables: { user: SessionUser; locale: Locale } };
 
 /** ASCII fallback plus RFC 5987 UTF-8 name, so a download name can never break the header. */
 function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
@@ -47,17 +46,16 @@ export function createApiApp(services: Services) {
 
   // Routes below need a signed-in user.
   app.use('/api/*', async (c, next) => {
-    const locale = requestLocale(c.req.raw.headers);
-    c.set('locale', locale);
-    const user = await sessionUser(services, c.req.raw.headers);
-    if (!user) return c.json({ error: translator(locale)('errors.unauthorized') }, 401);
+    const { user, locale, t } = await createContext(services, c.req.raw.headers);
+    if (!user) return c.json({ error: t('errors.unauthorized') }, 401);
     c.set('user', user);
+    c.set('locale', locale);
     await next();
   });
 
   app.get('/api/files/:id', async (c) => {
     const variant = c.req.query('variant') === 'preview' ? 'preview' : 'original';
-    const file = await readAttachment(services, c.get('user')!, c.req.param('id'), variant);
+    const file = await readAttachment(services, c.get('user'), c.req.param('id'), variant);
     if (!file) return c.json({ error: translator(c.get('locale'))('errors.notFound') }, 404);
     return c.body(new Uint8Array(file.bytes), 200, {
       'Content-Type': file.mediaType,
@@ -73,7 +71,7 @@ export function createApiApp(services: Services) {
     const locale = q.success && isLocale(q.data.lang) ? q.data.lang : c.get('locale');
     const t = translator(locale);
     if (!q.success) return c.json({ error: t('errors.badRequest') }, 400);
-    const data = await lockoutCardData(services, c.get('user')!, c.req.param('id'));
+    const data = await lockoutCardData(services, c.get('user'), c.req.param('id'));
     if (!data) return c.json({ error: t('errors.deviceNotFound') }, 404);
     const pdf = await renderLockoutCard({
       locale,

@@ -1,6 +1,5 @@
 import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
-import { createCaller, requestLocale, sessionUser, withClientIp } from '@medreg/core';
-import { translator } from '@medreg/i18n';
+import { createCaller, createContext, withClientIp } from '@medreg/core';
 import { appInstance } from '$lib/server/app';
 
 export const init: ServerInit = async () => {
@@ -15,23 +14,13 @@ export const handle: Handle = async ({ event, resolve }) => {
   const { app, api } = await appInstance();
   if (API.test(event.url.pathname)) return api.fetch(withClientIp(event.request, event.getClientAddress()));
 
-  const services = app.services;
-  const headers = event.request.headers;
-  const locale = requestLocale(headers);
-  const user = await sessionUser(services, headers);
-  const t = translator(locale);
-  event.locals = {
-    services,
-    user,
-    locale,
-    t,
-    api: createCaller({ services, user, locale, t }),
-  };
-  if (!user && !PUBLIC.has(event.url.pathname)) {
+  const ctx = await createContext(app.services, event.request.headers);
+  event.locals = { ...ctx, api: createCaller(ctx) };
+  if (!ctx.user && !PUBLIC.has(event.url.pathname)) {
     const next = event.url.pathname + event.url.search;
     redirect(303, `/login?next=${encodeURIComponent(next)}`);
   }
-  const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', locale) });
+  const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', ctx.locale) });
   response.headers.set('Referrer-Policy', 'same-origin');
   response.headers.set('X-Content-Type-Options', 'nosniff');
   return response;

@@ -1,13 +1,8 @@
 export { appRouter, createCaller, type AppRouter, type RouterInputs, type RouterOutputs } from './router.js';
-export { createContext, requestLocale, sessionUser, LOCALE_COOKIE, type Context, type Services, type SessionUser } from './context.js';
+export { createContext, requestLocale, LOCALE_COOKIE, type Context, type Services, type SessionUser } from './context.js';
 export { startApp, configFromEnv, type App, type AppConfig } from './services.server.js';
 export { readAttachment } from './files/attachments.server.js';
-export { getDevice, locationText } from './devices/queries.server.js';
-export { currentLock } from './lockout/lock.server.js';
-export { formatShortCode, parseShortCode } from './devices/short-code.js';
-export { MAX_PHOTO_BYTES, MAX_PHOTOS } from './files/images.server.js';
-export { AppError } from './trpc/errors.js';
-export { DEMO_PASSWORD, demoUsers } from './seed/catalog.js';
+export { MAX_PHOTO_BYTES } from './files/images.server.js';
 export { lockoutCardData } from './lockout/card.server.js';
 export { describeError, type DescribedError } from './trpc/describe.js';
 export { withClientIp } from './users/auth.server.js';

@@ -8,6 +8,7 @@ import type { Context, Services } from './context.js';
 import { sessionUser } from './context.js';
 import { FileStore } from './files/store.server.js';
 import { createCaller } from './router.js';
+import { DEMO_PASSWORD } from './seed/catalog.js';
 import { seedDemo } from './seed/demo.server.js';
 import { createAuth } from './users/auth.server.js';
 
@@ -42,7 +43,7 @@ export async function createTestApp(dialect: Dialect, opts: { now?: () => Date }
     async as(role, locale = 'en') {
       const id = await userId(role);
       const session = await services.auth.api.signInEmail({
-        body: { email: (await db.db.selectFrom('users').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email, password: 'demo-passwort' },
+        body: { email: (await db.db.selectFrom('users').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email, password: DEMO_PASSWORD },
         returnHeaders: true,
       });
       const cookie = session.headers.get('set-cookie')!.split(';')[0]!;

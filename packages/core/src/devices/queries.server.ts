@@ -87,6 +87,6 @@ export async function getDevice(db: Kysely<Database>, user: SessionUser, by: { i
   return { ...row, location: locationText(row) };
 }
 
-export function locationText(d: { site_name: string; department_name: string | null; room_name: string | null }): string {
+function locationText(d: { site_name: string; department_name: string | null; room_name: string | null }): string {
   return [d.site_name, d.department_name, d.room_name].filter(Boolean).join(' › ');
 }

@@ -1,5 +1,6 @@
 import type { Services, SessionUser } from '../context.js';
 import { getDevice } from '../devices/queries.server.js';
+import { formatShortCode } from '../devices/short-code.js';
 import { currentLock } from './lock.server.js';
 
 /** What a lock-out card prints, for a device the user may see that is currently locked. */
@@ -16,7 +17,7 @@ export async function lockoutCardData(services: Services, user: SessionUser, dev
       type: `${device.model_kind}, ${device.type_designation}`,
       serial: device.serial_number,
       location: device.location,
-      code: device.code,
+      code: formatShortCode(device.code),
     },
     lock,
   };

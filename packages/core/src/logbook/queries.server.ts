@@ -46,12 +46,17 @@ export async function listEntries(db: Kysely<Database>, deviceId: string, opts: 
           .execute(),
       ])
     : [[], []];
+  const byEntry = <T extends { entry_id: string | null }>(rows: T[]) => {
+    const map = new Map<string, T[]>();
+    for (const r of rows) if (r.entry_id) map.set(r.entry_id, [...(map.get(r.entry_id) ?? []), r]);
+    return map;
+  };
+  const measurementsOf = byEntry(measurements);
+  const attachmentsOf = byEntry(attachments);
   return entries.map((e) => ({
     ...e,
     details: e.details ? (JSON.parse(e.details) as Record<string, unknown>) : null,
-    measurements: measurements.filter((m) => m.entry_id === e.id),
-    attachments: attachments
-      .filter((a) => a.entry_id === e.id)
-      .map(({ preview_sha256, ...a }) => ({ ...a, hasPreview: preview_sha256 !== null })),
+    measurements: measurementsOf.get(e.id) ?? [],
+    attachments: (attachmentsOf.get(e.id) ?? []).map(({ preview_sha256, ...a }) => ({ ...a, hasPreview: preview_sha256 !== null })),
   }));
 }

@@ -1,10 +1,8 @@
 import { redirect } from '@sveltejs/kit';
 import { LOCALE_COOKIE } from '@medreg/core';
 import { isLocale } from '@medreg/i18n';
+import { safeNext } from '$lib/server/redirects';
 import type { Actions } from './$types';
-
-/** Only same-site paths, so the language switch cannot be used as an open redirect. */
-const safeNext = (next: unknown) => (typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : '/');
 
 export const load = () => redirect(303, '/');
 
@@ -14,6 +12,6 @@ export const actions: Actions = {
     const locale = form.get('locale');
     if (isLocale(locale))
       cookies.set(LOCALE_COOKIE, locale, { path: '/', httpOnly: false, sameSite: 'lax', maxAge: 60 * 60 * 24 * 365, secure: false });
-    redirect(303, safeNext(form.get('next')));
+    redirect(303, safeNext(form.get('next'), '/'));
   },
 };

@@ -1,9 +1,8 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
 import { forwardAuthCookies } from '$lib/server/auth-cookies';
+import { safeNext } from '$lib/server/redirects';
 import type { Actions, PageServerLoad } from './$types';
-
-const safeNext = (next: string | null) => (next && next.startsWith('/') && !next.startsWith('//') ? next : '/devices');
 
 export const load: PageServerLoad = ({ locals, url }) => {
   if (locals.user) redirect(303, safeNext(url.searchParams.get('next')));
