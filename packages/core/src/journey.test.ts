@@ -4,6 +4,7 @@ import { testDialects } from '@medreg/db/testing';
 import { translator } from '@medreg/i18n';
 import { createTestApp, type TestApp } from './testing.js';
 import { describeError } from './trpc/describe.js';
+import { nextDueDate, today } from './inspections/due.js';
 
 /** The message a user reads for a rejected call. */
 async function rejection(p: Promise<unknown>, locale: 'de' | 'en' = 'en') {
@@ -56,7 +57,7 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
     const fd = new FormData();
     fd.set('deviceId', detail.device.id);
     fd.set('inspectionTypeId', stk.id);
-    fd.set('performedOn', new Date().toISOString().slice(0, 10));
+    fd.set('performedOn', today(new Date()));
     fd.set('result', 'passed');
     fd.set('text', 'Keine Mängel');
     fd.set('m.visual', 'pass');
@@ -72,8 +73,11 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
     expect(entry.measurements.map((m) => m.field_key).sort()).toEqual(['equipment_leakage', 'visual']);
     expect(entry.attachments).toHaveLength(1);
 
-    const after = await tech.devices.get({ id: detail.device.id });
-    expect(after.inspections.find((t) => t.code === 'STK')!.due_on > stk.due_on || stk.last_on === null).toBe(true);
+    // The STK due date moves to the end of the month, 24 months after today.
+    const after = (await tech.devices.get({ id: detail.device.id })).inspections.find((t) => t.code === 'STK')!;
+    expect(after.due_on).toBe(nextDueDate(today(new Date()), 24, 'end_of_month'));
+    expect(after.last_on).toBe(today(new Date()));
+    expect(after.state).toBe('ok');
 
     const user = { id: await app.userId('technician'), name: '', email: '', role: 'technician' as const, phone: null, departmentIds: [] };
     const { readAttachment } = await import('./files/attachments.server.js');
@@ -90,7 +94,7 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
     const res = await tech.inspections.record({
       deviceId: detail.device.id,
       inspectionTypeId: stk.id,
-      performedOn: new Date().toISOString().slice(0, 10),
+      performedOn: today(new Date()),
       result: 'passed',
       values: { applied_part_leakage: '80' }, // CF limit 50 µA
     });
@@ -107,7 +111,7 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
     const fd = new FormData();
     fd.set('deviceId', detail.device.id);
     fd.set('inspectionTypeId', stk.id);
-    fd.set('performedOn', new Date().toISOString().slice(0, 10));
+    fd.set('performedOn', today(new Date()));
     fd.set('result', 'passed');
     fd.append('photos', photo(await jpegWithGps(), 'good.jpg'));
     fd.append('photos', makeFile());
