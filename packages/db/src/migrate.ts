@@ -1,10 +1,12 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_initial.js';
+import * as m0002 from './migrations/0002_lock_loop.js';
 import type { Database } from './tables/index.js';
 
 // A static provider: Kysely's FileMigrationProvider cannot import .ts under vitest and does not survive bundling.
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_lock_loop': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -12,7 +12,7 @@ export interface DeviceListQuery {
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Devices with model, manufacturer and location joined, limited to what the user may see. */
-function visibleDevices(db: Kysely<Database>, user: SessionUser) {
+export function visibleDevices(db: Kysely<Database>, user: SessionUser) {
   return db
     .selectFrom('devices')
     .innerJoin('device_models as m', 'm.id', 'devices.model_id')
@@ -87,6 +87,6 @@ export async function getDevice(db: Kysely<Database>, user: SessionUser, by: { i
   return { ...row, location: locationText(row) };
 }
 
-function locationText(d: { site_name: string; department_name: string | null; room_name: string | null }): string {
+export function locationText(d: { site_name: string; department_name: string | null; room_name: string | null }): string {
   return [d.site_name, d.department_name, d.room_name].filter(Boolean).join(' › ');
 }

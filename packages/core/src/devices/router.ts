@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { today } from '../inspections/due.js';
 import { assignedTypes } from '../inspections/queries.server.js';
-import { currentLock } from '../lockout/lock.server.js';
+import { lockState } from '../lockout/lock.server.js';
 import { anyUser, router } from '../trpc/init.js';
 import { AppError, notFound } from '../trpc/errors.js';
 import { getDevice, listDevices } from './queries.server.js';
@@ -18,7 +18,7 @@ export const devicesRouter = router({
     )
     .query(({ ctx, input }) => listDevices(ctx.services.db, ctx.user, input)),
 
-  /** A device by id or by its label code, with open lock and due inspections. */
+  /** A device by id or by its label code, with its lock state and due inspections. */
   get: anyUser()
     .input(z.union([z.object({ id: z.uuid({ error: 'errors.deviceNotFound' }) }), z.object({ code: z.string().max(40) })]))
     .query(async ({ ctx, input }) => {
@@ -31,10 +31,11 @@ export const devicesRouter = router({
       }
       const device = await getDevice(ctx.services.db, ctx.user, by);
       if (!device) throw notFound('errors.deviceNotFound');
-      const [lock, inspections] = await Promise.all([
-        currentLock(ctx.services.db, device.id),
-        assignedTypes(ctx.services.db, device, today(ctx.services.now())),
+      const now = ctx.services.now();
+      const [locking, inspections] = await Promise.all([
+        lockState(ctx.services.db, device.id, now),
+        assignedTypes(ctx.services.db, device, today(now)),
       ]);
-      return { device, lock: lock ?? null, inspections };
+      return { device, ...locking, inspections };
     }),
 });

@@ -4,16 +4,10 @@ import { getDevice } from '../devices/queries.server.js';
 import { MAX_PHOTOS, processPhoto, type ProcessedPhoto } from '../files/images.server.js';
 import { appendEntry, type NewAttachment } from '../logbook/append.server.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
+import { isoDate } from '../trpc/schemas.js';
 import { nextDueDate, today } from './due.js';
 import { evaluateForm } from './forms.js';
 import { assignedTypes } from './queries.server.js';
-
-const isoDate = z
-  .string({ error: 'errors.required' })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'errors.invalidDate' })
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
-    error: 'errors.invalidDate',
-  });
 
 const blob = z.custom<Blob>((v) => v instanceof Blob, { error: 'errors.fileNotImage' });
 

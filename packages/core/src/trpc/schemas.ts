@@ -1,0 +1,9 @@
+import { z } from 'zod';
+
+/** A calendar date as YYYY-MM-DD that exists (no 31 April). */
+export const isoDate = z
+  .string({ error: 'errors.required' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'errors.invalidDate' })
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
+    error: 'errors.invalidDate',
+  });
