@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const webRoot = resolve(import.meta.dirname, '..');
 export const shotsDir = join(webRoot, 'test-results');
@@ -80,3 +80,13 @@ export function launchChromium(): Promise<Browser> {
 
 export const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 export const desktop = { viewport: { width: 1280, height: 800 } };
+
+/** Signs in on the login page the browser is on; waits for the page it leads to. */
+export async function login(page: Page, email: string, password = 'demo-passwort') {
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForLoadState('load'), page.click('main button[type=submit]')]);
+}
+
+/** A full-page screenshot into test-results/, to look at after the run. */
+export const shot = (page: Page, name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });

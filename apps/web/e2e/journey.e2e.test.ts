@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, phone, shotsDir, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, login, phone, shot, shotsDir, startServer, type Server } from './harness.js';
 
 /**
  * The walking-skeleton journey in a real browser: a technician on a phone records an STK with a
@@ -28,14 +28,6 @@ async function jpegWithGps(path: string) {
   writeFileSync(path, bytes);
   return path;
 }
-
-async function login(page: Page, email: string, password = 'demo-passwort') {
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForLoadState('load'), page.click('main button[type=submit]')]);
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(), launchChromium()]);
@@ -190,6 +182,8 @@ describe('every page at phone and desktop size', () => {
       [new URL(device).pathname, 'device'],
       [`${new URL(device).pathname}/inspect`, 'inspect'],
       [`${new URL(device).pathname}/lock`, 'lock'],
+      [`${new URL(device).pathname}/release`, 'release'],
+      ['/locks', 'locks'],
     ] as const) {
       await page.goto(`${server.baseUrl}${path}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

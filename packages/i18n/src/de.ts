@@ -85,6 +85,7 @@ export const de: Catalog = {
     nextDueDate: 'nächste Fälligkeit {{date}}',
     release: 'Gerät freigeben',
     releasedNotice: 'Am {{date}} von {{name}} freigegeben. Eine Sperrkarte am Gerät gilt nicht mehr: bitte entfernen.',
+    releasedAfterTest: 'nach bestandener Prüfung seit der Sperrung',
     bfarmReport: 'Meldung an das BfArM',
   },
   kinds: {

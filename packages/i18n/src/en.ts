@@ -79,6 +79,7 @@ export const en = {
     nextDueDate: 'next due {{date}}',
     release: 'Release device',
     releasedNotice: 'Released on {{date}} by {{name}}. A lock-out card still on the device is void: remove it.',
+    releasedAfterTest: 'after a passed inspection recorded after the lock',
     bfarmReport: 'Report to the BfArM',
   },
   kinds: {

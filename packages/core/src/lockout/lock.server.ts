@@ -256,6 +256,7 @@ export async function openLocks(db: Kysely<Database>, user: SessionUser) {
       'locks.incident_suspected',
       'locks.locked_at',
       'locks.bfarm_reported_on',
+      'locks.bfarm_reference',
       'u.name as locked_by_name',
     ])
     .orderBy('locks.locked_at', 'desc')

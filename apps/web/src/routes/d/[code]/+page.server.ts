@@ -1,15 +1,32 @@
-import { error } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import { describeError } from '@medreg/core';
-import type { PageServerLoad } from './$types';
+import { failFrom } from '$lib/server/forms';
+import type { Actions, PageServerLoad } from './$types';
+
+const FLASHES = ['saved', 'locked', 'released', 'reported'] as const;
 
 /** `/d/<code>` is the stable address printed in QR codes. */
 export const load: PageServerLoad = async ({ locals, params, url }) => {
   try {
     const detail = await locals.api.devices.get({ code: params.code });
     const logbook = await locals.api.logbook.list({ deviceId: detail.device.id });
-    return { ...detail, logbook, flash: url.searchParams.get('saved') ? 'saved' : url.searchParams.get('locked') ? 'locked' : null };
+    return { ...detail, logbook, flash: FLASHES.find((f) => url.searchParams.has(f)) ?? null };
   } catch (e) {
     const d = describeError(e, locals.t);
     error(d.code === 'NOT_FOUND' ? 404 : 400, d.message);
   }
+};
+
+export const actions: Actions = {
+  /** The device-safety officer records the incident report to the BfArM. */
+  report: async ({ locals, request, params }) => {
+    const form = await request.formData();
+    const values = { reportedOn: String(form.get('reportedOn') ?? ''), reference: String(form.get('reference') ?? '') };
+    try {
+      await locals.api.lockout.reportIncident({ deviceId: String(form.get('deviceId') ?? ''), ...values });
+    } catch (e) {
+      return failFrom(e, locals.t, values);
+    }
+    redirect(303, `/d/${params.code}?reported=1`);
+  },
 };

@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desktop, launchChromium, login, phone, shot, shotsDir, startServer, type Server } from './harness.js';
+
+/**
+ * The lock-out loop in a real browser: a failed inspection leads to a lock, the card's QR code shows a
+ * nurse the device locked, a passed test releases it, and the same QR code then shows it released.
+ */
+let server: Server;
+let browser: Browser;
+let nurse: BrowserContext;
+let tech: BrowserContext;
+let code = '';
+let cardUrl = '';
+let cardHref = '';
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+  nurse = await browser.newContext({ ...phone, locale: 'de-DE' });
+  tech = await browser.newContext({ ...phone, locale: 'de-DE' });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signedIn(ctx: BrowserContext, email: string, path: string): Promise<Page> {
+  const page = await ctx.newPage();
+  await page.goto(`${server.baseUrl}${path}`);
+  if (new URL(page.url()).pathname === '/login') await login(page, email);
+  return page;
+}
+
+async function inspect(page: Page, result: 'passed' | 'failed', text: string) {
+  await page.goto(`${server.baseUrl}/d/${code}/inspect`);
+  await page.check(`input[name=result][value=${result}]`);
+  await page.fill('#text', text);
+  await Promise.all([page.waitForURL(/saved=1/), page.click('main button[type=submit]')]);
+}
+
+describe('lock-out loop', () => {
+  it('a technician records a failed inspection on a ward device and locks it from there', async () => {
+    // A device on the nurse's ward, so that she can scan it later.
+    const list = await signedIn(nurse, 'pflege@demo.medreg', '/devices');
+    const first = list.locator('a.device-row').first();
+    code = (await first.getAttribute('href'))!.split('/')[2]!;
+
+    const page = await signedIn(tech, 'technik@demo.medreg', `/d/${code}`);
+    expect(await page.locator('.failed-prompt').count()).toBe(0);
+    await inspect(page, 'failed', 'Alarm löst nicht aus.');
+    expect(await page.textContent('.failed-prompt')).toContain('nicht bestanden');
+    await shot(page, 'phone-device-failed-prompt');
+
+    await Promise.all([page.waitForURL(/\/lock\?cause=/), page.click('.failed-prompt a')]);
+    const reason = await page.inputValue('#reason');
+    expect(reason).toContain('Nicht bestanden');
+    expect(reason).toContain('Alarm löst nicht aus.');
+    expect(await page.textContent('main form')).toContain('Wegen der nicht bestandenen Prüfung vom');
+    await page.check('input[name=incidentSuspected]');
+    await shot(page, 'phone-lock-from-failed');
+    await Promise.all([page.waitForURL(/locked=1/), page.click('main button[type=submit]')]);
+    expect(await page.textContent('.locked-banner')).toContain('GESPERRT – NICHT BENUTZEN');
+    expect(await page.locator('.failed-prompt').count()).toBe(0);
+    expect(await page.locator('.entry[data-kind=lock]').count()).toBe(1);
+  });
+
+  it('the card prints the device and the lock; its QR code shows the nurse the device locked', async () => {
+    const page = await signedIn(tech, 'technik@demo.medreg', `/d/${code}`);
+    cardHref = (await page.getAttribute('a:has-text("Sperrkarte (PDF) A5")', 'href'))!;
+    const res = await tech.request.get(`${server.baseUrl}${cardHref}`);
+    expect(res.status()).toBe(200);
+    const pdf = join(server.dataDir, 'card-a5.pdf');
+    writeFileSync(pdf, await res.body());
+    const text = execFileSync('pdftotext', [pdf, '-']).toString().replace(/\s+/g, ' ');
+    for (const expected of ['GESPERRT – NICHT BENUTZEN', 'Alarm löst nicht aus.', 'Tom Techniker', 'Vorkommnis vermutet']) expect(text).toContain(expected);
+    execFileSync('pdftoppm', ['-r', '150', '-png', '-singlefile', pdf, join(shotsDir, 'lockout-card-a5')]);
+    cardUrl = execFileSync('zbarimg', ['--raw', '-q', join(shotsDir, 'lockout-card-a5.png')]).toString().trim();
+    expect(cardUrl).toBe(`${server.baseUrl}/d/${code}`);
+
+    const nursePage = await nurse.newPage();
+    await nursePage.goto(cardUrl);
+    expect(await nursePage.textContent('.locked-banner')).toContain('GESPERRT – NICHT BENUTZEN');
+    // A nurse neither releases nor sees the BfArM workflow.
+    expect(await nursePage.locator('a:has-text("Gerät freigeben")').count()).toBe(0);
+    expect(await nursePage.locator('.bfarm').count()).toBe(0);
+    await shot(nursePage, 'phone-nurse-locked');
+  });
+
+  it('a manager records the BfArM report and sees the device among the locked ones', async () => {
+    const ctx = await browser.newContext({ ...desktop, locale: 'en-GB' });
+    const page = await signedIn(ctx, 'manager@demo.medreg', `/d/${code}`);
+    expect(await page.textContent('.bfarm')).toContain('Not yet recorded as reported to the BfArM.');
+    await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('button:has-text("Record report")')]);
+    await expect.poll(() => page.locator('#reference-error').textContent()).toBeTruthy();
+    await page.fill('#reference', 'BfArM 4711/26');
+    await shot(page, 'desktop-bfarm-report');
+    await Promise.all([page.waitForURL(/reported=1/), page.click('button:has-text("Record report")')]);
+    expect(await page.textContent('.bfarm')).toContain('reference BfArM 4711/26');
+    expect(await page.textContent('.entry[data-kind=incident]')).toContain('Report to the BfArM: BfArM 4711/26');
+
+    await page.goto(`${server.baseUrl}/devices`);
+    await Promise.all([page.waitForURL(/\/locks$/), page.click('a.locked-link')]);
+    expect(await page.textContent('.lock-list')).toContain('Alarm löst nicht aus.');
+    await shot(page, 'desktop-locks');
+    await ctx.close();
+  });
+
+  it('the technician can release only after a passed test; then the same QR code shows the device released', async () => {
+    const page = await signedIn(tech, 'technik@demo.medreg', `/d/${code}/release`);
+    expect(await page.textContent('main')).toContain('Seit der Sperrung wurde keine bestandene Prüfung erfasst.');
+    expect(await page.locator('main button[type=submit]').count()).toBe(0);
+    await shot(page, 'phone-release-no-test');
+
+    await inspect(page, 'passed', 'Nach Reparatur: Alarm geprüft, in Ordnung.');
+    expect(await page.textContent('.locked-banner')).toContain('GESPERRT'); // a passed test alone does not release
+    await Promise.all([page.waitForURL(/\/release$/), page.click('a:has-text("Gerät freigeben")')]);
+    expect(await page.isChecked('input[name=inspectionEntryId]')).toBe(true);
+    await shot(page, 'phone-release');
+    await Promise.all([page.waitForURL(/released=1/), page.click('main button[type=submit]')]);
+    expect(await page.textContent('[role=status]')).toContain('Gerät freigegeben');
+    expect(await page.locator('.locked-banner').count()).toBe(0);
+    expect(await page.locator('.entry[data-kind=release]').count()).toBe(1);
+
+    const nursePage = await nurse.newPage();
+    await nursePage.goto(cardUrl);
+    expect(await nursePage.locator('.locked-banner').count()).toBe(0);
+    expect(await nursePage.textContent('.released')).toContain('Eine Sperrkarte am Gerät gilt nicht mehr');
+    await shot(nursePage, 'phone-nurse-released');
+
+    // The card is no longer served as if it were current.
+    expect((await tech.request.get(`${server.baseUrl}${cardHref}`)).status()).toBe(404);
+  });
+});
