@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withClientIp } from '@medreg/core';
@@ -277,5 +281,50 @@ describe.each(testDialects)('the HTTP API on %s', (dialect) => {
     expect(err.error.message).toBe('Ihre Rolle darf das nicht.');
     expectNoInternals(err);
     expect(await logbookRows()).toBe(before);
+  });
+
+  it('prints QR labels for a ward on A4 sheets: every QR code decodes to its own device', async () => {
+    const options = await query<{ departments: { id: string; name: string }[] }>('technician', 'labels.options', undefined);
+    const ward = options.departments.find((d) => d.name === 'Intensivstation 1')!;
+    const count = await query<number>('technician', 'labels.count', { departmentId: ward.id });
+    expect(count).toBeGreaterThan(24); // more than one sheet
+
+    const res = await send(`/api/labels.pdf?departmentId=${ward.id}&layout=3x8&skip=2&lang=de`, { headers: await headers('technician') });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const dir = mkdtempSync(join(tmpdir(), 'labels-api-'));
+    try {
+      writeFileSync(join(dir, 'sheet.pdf'), new Uint8Array(await res.arrayBuffer()));
+      const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [join(dir, 'sheet.pdf')], { encoding: 'utf8' }))![1]);
+      expect(pages).toBe(Math.ceil((count + 2) / 24));
+      const text = execFileSync('pdftotext', [join(dir, 'sheet.pdf'), '-'], { encoding: 'utf8' });
+      expect(text).toContain('Nächste Prüfung');
+      execFileSync('pdftoppm', ['-r', '300', '-png', join(dir, 'sheet.pdf'), join(dir, 'page')]);
+      const decoded = execFileSync('sh', ['-c', `zbarimg --raw -q ${dir}/page-*.png`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+        .trim()
+        .split('\n');
+      expect(decoded).toHaveLength(count);
+      // Each label's QR code opens that device: the codes are exactly those of the ward's devices.
+      const devices = await app.services.db.selectFrom('devices').select(['code']).where('department_id', '=', ward.id).execute();
+      expect(decoded.sort()).toEqual(devices.map((d) => `http://localhost:3000/d/${d.code}`).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses labels to a nurse, for an unknown layout and for an empty selection', async () => {
+    const device = await deviceByInventory('manager', 'MT-10003');
+    const single = await send(`/api/labels.pdf?deviceId=${device.id}&layout=single`, { headers: await headers('manager') });
+    expect(single.status).toBe(200);
+    expect(single.headers.get('content-disposition')).toContain('Etikett-MT-10003.pdf');
+
+    const nurse = await send(`/api/labels.pdf?deviceId=${device.id}`, { headers: await headers('nurse', 'de') });
+    expect(nurse.status).toBe(403);
+    expect(await nurse.json()).toEqual({ error: 'Ihre Rolle darf das nicht.' });
+    const badLayout = await send(`/api/labels.pdf?layout=5x5`, { headers: await headers('manager') });
+    expect(badLayout.status).toBe(400);
+    const none = await send(`/api/labels.pdf?q=NO-SUCH-NUMBER`, { headers: await headers('manager') });
+    expect(none.status).toBe(404);
+    expect(await none.json()).toEqual({ error: 'No device matches this selection.' });
   });
 });

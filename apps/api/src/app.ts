@@ -4,14 +4,18 @@ import { z } from 'zod';
 import {
   appRouter,
   createContext,
+  describeError,
+  labelData,
+  labelPrinters,
+  labelSelectionInput,
   lockoutCardData,
   readAttachment,
   requestLocale,
   type Services,
   type SessionUser,
 } from '@medreg/core';
-import { formatInstant, isLocale, translator, type Locale } from '@medreg/i18n';
-import { renderLockoutCard } from '@medreg/print';
+import { formatDate, formatInstant, isLocale, translator, type Locale } from '@medreg/i18n';
+import { LABEL_LAYOUTS, renderLabels, renderLockoutCard } from '@medreg/print';
 
 type Env = { Variables: { user: SessionUser; locale: Locale } };
 
@@ -90,6 +94,40 @@ export function createApiApp(services: Services) {
     return c.body(new Uint8Array(pdf), 200, {
       'Content-Type': 'application/pdf',
       'Content-Disposition': contentDisposition('inline', `Sperrkarte-${data.device.inventoryNumber}.pdf`),
+      'Cache-Control': 'no-store',
+    });
+  });
+
+  const labelQuery = labelSelectionInput.extend({
+    layout: z.enum(['single', '3x8', '2x7']).default('3x8'),
+    skip: z.coerce.number().int().min(0).max(23).default(0),
+    lang: z.string().optional(),
+  });
+  /** QR labels for one device or a selection, on a label printer roll or A4 sheets. */
+  app.get('/api/labels.pdf', async (c) => {
+    const q = labelQuery.safeParse(Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== '')));
+    const locale = q.success && isLocale(q.data.lang) ? q.data.lang : c.get('locale');
+    const t = translator(locale);
+    if (!q.success) return c.json({ error: t('errors.badRequest') }, 400);
+    if (!(labelPrinters as readonly string[]).includes(c.get('user').role)) return c.json({ error: t('errors.forbidden') }, 403);
+    const { layout, skip, lang: _lang, ...selection } = q.data;
+    let labels;
+    try {
+      labels = await labelData(services.db, c.get('user'), selection, services.baseUrl, services.now());
+    } catch (e) {
+      return c.json({ error: describeError(e, t).message }, 400);
+    }
+    if (labels.length === 0) return c.json({ error: t('labels.none') }, 404);
+    const pdf = await renderLabels({
+      locale,
+      layout,
+      skip: Math.min(skip, LABEL_LAYOUTS[layout].perSheet - 1),
+      labels: labels.map((l) => ({ ...l, nextDue: l.nextDue ? formatDate(locale, l.nextDue) : null })),
+    });
+    const name = labels.length === 1 ? `Etikett-${labels[0]!.inventoryNumber}.pdf` : `Etiketten-${labels.length}.pdf`;
+    return c.body(new Uint8Array(pdf), 200, {
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': contentDisposition('inline', name),
       'Cache-Control': 'no-store',
     });
   });

@@ -184,6 +184,7 @@ describe('every page at phone and desktop size', () => {
       [`${new URL(device).pathname}/lock`, 'lock'],
       [`${new URL(device).pathname}/release`, 'release'],
       ['/locks', 'locks'],
+      ['/labels', 'labels'],
     ] as const) {
       await page.goto(`${server.baseUrl}${path}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -1,6 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { devicesRouter } from './devices/router.js';
 import { inspectionsRouter } from './inspections/router.js';
+import { labelsRouter } from './labels/router.js';
 import { lockoutRouter } from './lockout/router.js';
 import { logbookRouter } from './logbook/router.js';
 import { createCallerFactory, router } from './trpc/init.js';
@@ -12,6 +13,7 @@ export const appRouter = router({
   logbook: logbookRouter,
   inspections: inspectionsRouter,
   lockout: lockoutRouter,
+  labels: labelsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -202,7 +202,27 @@ export const en = {
     internal: 'An unexpected error occurred. Nothing was saved. Please try again.',
     fieldError: '{{field}}: {{message}}',
   },
-  labels: { title: 'QR labels', nextInspection: 'Next inspection: {{date}}' },
+  labels: {
+    title: 'QR labels',
+    nextInspection: 'Next inspection: {{date}}',
+    tooMany: 'More than {{max}} labels selected. Narrow the selection by ward, model or number.',
+    intro: 'Choose the devices and the label stock, then print the PDF at 100 % scale (actual size).',
+    department: 'Ward / department',
+    allDepartments: 'All wards and departments',
+    model: 'Model',
+    allModels: 'All models',
+    search: 'Inventory or serial number starts with',
+    layout: 'Label stock',
+    layout_single: 'Single label 62 × 29 mm (label printer)',
+    layout_3x8: 'A4 sheet, 3 × 8 labels of 70 × 37 mm (e.g. Zweckform 3474)',
+    layout_2x7: 'A4 sheet, 2 × 7 labels of 99.1 × 38.1 mm (e.g. Avery L7163)',
+    skip: 'Labels already used on the first sheet',
+    count: 'Selected: {{count}} devices, {{pages}} pages.',
+    update: 'Update selection',
+    print: 'Create PDF',
+    none: 'No device matches this selection.',
+    printLabel: 'QR label',
+  },
 } as const;
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

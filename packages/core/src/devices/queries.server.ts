@@ -9,7 +9,7 @@ export interface DeviceListQuery {
   pageSize: number;
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Devices with model, manufacturer and location joined, limited to what the user may see. */
 export function visibleDevices(db: Kysely<Database>, user: SessionUser) {

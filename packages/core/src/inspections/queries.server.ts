@@ -12,66 +12,106 @@ export interface AssignedType
   state: DueState;
 }
 
+type DeviceRef = { id: string; model_id: string; commissioned_on: string | null };
+
+/** Keeps `in (...)` lists well below the bind-parameter limits of SQLite and PostgreSQL. */
+const CHUNK = 2000;
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
 /**
- * The inspection types a device must undergo (assigned to its model, minus per-device exemptions,
- * with per-device intervals), each with its last result and next due date.
+ * The inspection types each device must undergo (assigned to its model, minus per-device exemptions,
+ * with per-device intervals), each with its last result and next due date. Three queries per
+ * 2,000 devices, whatever their number.
  */
-export async function assignedTypes(
-  db: Kysely<Database>,
-  device: { id: string; model_id: string; commissioned_on: string | null },
-  today: CalendarDate,
-): Promise<AssignedType[]> {
-  const rows = await db
-    .selectFrom('model_inspection_types as mit')
-    .innerJoin('inspection_types as it', 'it.id', 'mit.inspection_type_id')
-    .leftJoin('device_inspection_overrides as o', (j) =>
-      j.onRef('o.inspection_type_id', '=', 'it.id').on('o.device_id', '=', device.id),
-    )
-    .where('mit.model_id', '=', device.model_id)
-    .where((eb) => eb.or([eb('o.exempt', 'is', null), eb('o.exempt', '=', 0)]))
-    .select([
-      'it.id',
-      'it.code',
-      'it.name_de',
-      'it.name_en',
-      'it.legal_reference',
-      'it.anchor',
-      'it.performer_roles',
-      'it.form',
-      'it.interval_months as type_interval',
-      'mit.interval_months as model_interval',
-      'o.interval_months as device_interval',
-    ])
-    .orderBy('it.code')
-    .execute();
-  const last = await db
-    .selectFrom('logbook_entries')
-    .select(['inspection_type_id', 'occurred_at', 'result', 'next_due_on', 'seq'])
-    .where('device_id', '=', device.id)
-    .where('kind', '=', 'inspection')
-    .orderBy('occurred_at', 'desc')
-    .orderBy('seq', 'desc')
-    .execute();
-  return rows.map((r) => {
-    const interval = r.device_interval ?? r.model_interval ?? r.type_interval;
-    const previous = last.find((e) => e.inspection_type_id === r.id);
-    // Never inspected: counted from commissioning; without a commissioning date it is due now.
-    const due_on =
-      previous?.next_due_on ?? (device.commissioned_on ? nextDueDate(device.commissioned_on, interval, r.anchor) : today);
-    return {
-      id: r.id,
-      code: r.code,
-      name_de: r.name_de,
-      name_en: r.name_en,
-      legal_reference: r.legal_reference,
-      interval_months: interval,
-      anchor: r.anchor,
-      performer_roles: r.performer_roles.split(','),
-      form: JSON.parse(r.form) as FormField[],
-      last_on: previous ? localDate(new Date(previous.occurred_at)) : null,
-      last_result: previous?.result ?? null,
-      due_on,
-      state: dueState(due_on, today),
+export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[], today: CalendarDate): Promise<Map<string, AssignedType[]>> {
+  const out = new Map<string, AssignedType[]>();
+  for (const part of chunks(devices)) {
+    const deviceIds = part.map((d) => d.id);
+    const [assignments, overrides, entries] = await Promise.all([
+      db
+        .selectFrom('model_inspection_types as mit')
+        .innerJoin('inspection_types as it', 'it.id', 'mit.inspection_type_id')
+        .where('mit.model_id', 'in', [...new Set(part.map((d) => d.model_id))])
+        .select([
+          'mit.model_id',
+          'it.id',
+          'it.code',
+          'it.name_de',
+          'it.name_en',
+          'it.legal_reference',
+          'it.anchor',
+          'it.performer_roles',
+          'it.form',
+          'it.interval_months as type_interval',
+          'mit.interval_months as model_interval',
+        ])
+        .orderBy('it.code')
+        .execute(),
+      db
+        .selectFrom('device_inspection_overrides')
+        .select(['device_id', 'inspection_type_id', 'interval_months', 'exempt'])
+        .where('device_id', 'in', deviceIds)
+        .execute(),
+      db
+        .selectFrom('logbook_entries')
+        .select(['device_id', 'inspection_type_id', 'occurred_at', 'result', 'next_due_on'])
+        .where('device_id', 'in', deviceIds)
+        .where('kind', '=', 'inspection')
+        .orderBy('occurred_at', 'desc')
+        .orderBy('seq', 'desc')
+        .execute(),
+    ]);
+    const byDevice = <T extends { device_id: string }>(rows: T[]) => {
+      const map = new Map<string, T[]>();
+      for (const row of rows) {
+        const list = map.get(row.device_id);
+        if (list) list.push(row);
+        else map.set(row.device_id, [row]);
+      }
+      return map;
     };
-  });
+    const overridesOf = byDevice(overrides);
+    const entriesOf = byDevice(entries);
+    const forms = new Map<string, FormField[]>();
+    const formOf = (id: string, json: string) => forms.get(id) ?? forms.set(id, JSON.parse(json) as FormField[]).get(id)!;
+    for (const device of part) {
+      const types: AssignedType[] = [];
+      for (const r of assignments) {
+        if (r.model_id !== device.model_id) continue;
+        const override = overridesOf.get(device.id)?.find((o) => o.inspection_type_id === r.id);
+        if (override?.exempt) continue;
+        const interval = override?.interval_months ?? r.model_interval ?? r.type_interval;
+        const previous = entriesOf.get(device.id)?.find((e) => e.inspection_type_id === r.id);
+        // Never inspected: counted from commissioning; without a commissioning date it is due now.
+        const due_on =
+          previous?.next_due_on ?? (device.commissioned_on ? nextDueDate(device.commissioned_on, interval, r.anchor) : today);
+        types.push({
+          id: r.id,
+          code: r.code,
+          name_de: r.name_de,
+          name_en: r.name_en,
+          legal_reference: r.legal_reference,
+          interval_months: interval,
+          anchor: r.anchor,
+          performer_roles: r.performer_roles.split(','),
+          form: formOf(r.id, r.form),
+          last_on: previous ? localDate(new Date(previous.occurred_at)) : null,
+          last_result: previous?.result ?? null,
+          due_on,
+          state: dueState(due_on, today),
+        });
+      }
+      out.set(device.id, types);
+    }
+  }
+  return out;
+}
+
+/** The inspection types of one device; see assignedTypesOf. */
+export async function assignedTypes(db: Kysely<Database>, device: DeviceRef, today: CalendarDate): Promise<AssignedType[]> {
+  return (await assignedTypesOf(db, [device], today)).get(device.id) ?? [];
 }

@@ -1,0 +1,25 @@
+import { error } from '@sveltejs/kit';
+import { describeError } from '@medreg/core';
+import { LABEL_LAYOUTS, type LabelLayout } from '@medreg/print';
+import type { PageServerLoad } from './$types';
+
+const isLayout = (v: string | null): v is LabelLayout => v !== null && v in LABEL_LAYOUTS;
+
+/** The label dialog: a GET form, so a selection can be bookmarked and the PDF link carries the same query. */
+export const load: PageServerLoad = async ({ locals, url }) => {
+  const param = (name: string) => url.searchParams.get(name) || undefined;
+  const layout = isLayout(url.searchParams.get('layout')) ? (url.searchParams.get('layout') as LabelLayout) : '3x8';
+  const perSheet = LABEL_LAYOUTS[layout].perSheet;
+  const skip = Math.max(0, Math.min(perSheet - 1, Number.parseInt(url.searchParams.get('skip') ?? '0', 10) || 0));
+  const selection = { departmentId: param('departmentId'), modelId: param('modelId'), q: param('q')?.slice(0, 100) };
+  try {
+    const [options, count] = await Promise.all([locals.api.labels.options(), locals.api.labels.count(selection)]);
+    const pages = layout === 'single' ? count : Math.ceil((count + skip) / perSheet);
+    const query = new URLSearchParams({ layout, skip: String(skip), lang: locals.locale });
+    for (const [k, v] of Object.entries(selection)) if (v) query.set(k, v);
+    return { options, selection, layout, skip, perSheet, count, pages, pdfHref: `/api/labels.pdf?${query}`, layouts: Object.entries(LABEL_LAYOUTS).map(([id, g]) => ({ id: id as LabelLayout, perSheet: g.perSheet })) };
+  } catch (e) {
+    const d = describeError(e, locals.t);
+    error(d.code === 'FORBIDDEN' ? 403 : 400, d.message);
+  }
+};
