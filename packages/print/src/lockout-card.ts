@@ -1,8 +1,6 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { translator } from '@medreg/i18n';
-import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { BOLD, DASH, INK, REGULAR, fitSize, lines, openDocument, style, write } from './fonts.js';
 
 export interface LockoutCardData {
   locale: 'de' | 'en';
@@ -27,15 +25,7 @@ export interface LockoutCardData {
   };
 }
 
-// DejaVu covers umlauts, dashes and the symbols below; embedding it also keeps pdfkit from ever loading
-// its Helvetica AFM files, which are missing once the server is bundled.
-const fontDir = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-const REGULAR_FILE = join(fontDir, 'DejaVuSans.ttf');
-const REGULAR = 'DejaVuSans';
-const BOLD = 'DejaVuSans-Bold';
-
 const SIGNAL_RED = '#C8102E';
-const INK = '#000000';
 const LABEL_GREY = '#555555';
 const WHITE = '#FFFFFF';
 
@@ -44,51 +34,6 @@ const PAGE_WIDTH = { A6: 297.64, A5: 419.53 } as const;
 const MARGIN = 17; // 6 mm
 const QR_SIZE = 92; // 32.5 mm on A6, 46 mm on A5
 const QR_PIXELS = 600; // about 20 pixels per module for a short URL: edges stay crisp at either size
-const DASH = '–';
-
-type Doc = PDFKit.PDFDocument;
-
-/** Sets the text style and returns its line height. */
-function style(doc: Doc, font: string, size: number, color = INK): number {
-  doc.font(font).fontSize(size).fillColor(color);
-  return doc.currentLineHeight(true);
-}
-
-/**
- * Line breaks become spaces: pdfkit drops the ellipsis when the cut falls on a hard break, and the card has
- * no room for paragraphs anyway.
- */
-const flatten = (text: string) => text.replace(/\s+/g, ' ').trim();
-
-/** How many lines the text takes in the current style, capped at maxLines. */
-function lines(doc: Doc, text: string, width: number, maxLines: number): number {
-  return Math.min(maxLines, Math.round(doc.heightOfString(flatten(text), { width }) / doc.currentLineHeight(true)));
-}
-
-/**
- * Writes text in at most maxLines lines, cut with an ellipsis, and returns the height used. Passing a height
- * also stops pdfkit from continuing on a second page.
- */
-function write(
-  doc: Doc,
-  text: string,
-  x: number,
-  y: number,
-  width: number,
-  maxLines: number,
-  align: 'left' | 'center' = 'left',
-): number {
-  const lineHeight = doc.currentLineHeight(true);
-  // Half a line of slack: pdfkit decides on the ellipsis by comparing float positions with this height.
-  doc.text(flatten(text), x, y, { width, height: (maxLines + 0.5) * lineHeight, ellipsis: true, align });
-  return lines(doc, text, width, maxLines) * lineHeight;
-}
-
-/** Font size at which text in the font fills the width, at most max. */
-function fitSize(doc: Doc, font: string, text: string, width: number, max: number): number {
-  doc.font(font).fontSize(1);
-  return Math.min(max, width / doc.widthOfString(text));
-}
 
 export async function renderLockoutCard(data: LockoutCardData): Promise<Buffer> {
   const { device, lock } = data;
@@ -98,19 +43,11 @@ export async function renderLockoutCard(data: LockoutCardData): Promise<Buffer> 
   const m = u(MARGIN);
 
   const qr = await QRCode.toBuffer(data.url, { errorCorrectionLevel: 'M', margin: 1, width: QR_PIXELS });
-  const doc = new PDFDocument({
+  const { doc, done } = openDocument({
     size: data.size,
     margin: m,
-    font: REGULAR_FILE,
     lang: data.locale,
     info: { Title: `${t('card.header')} ${DASH} ${device.inventoryNumber}` },
-  });
-  doc.registerFont(REGULAR, REGULAR_FILE).registerFont(BOLD, join(fontDir, 'DejaVuSans-Bold.ttf'));
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
   });
 
   const { width: pageWidth, height: pageHeight } = doc.page;
