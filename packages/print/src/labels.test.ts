@@ -1,18 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LABEL_LAYOUTS, renderLabels, type LabelData, type LabelLayout, type LabelSheetData } from './index.js';
-import { scanPage, scanSlot, slotRect } from './testing.js';
+import { fontsOf, run, scanPage, scanSlot, slotRect, textOf } from './testing.js';
 
 // As for the card: poppler reads the PDF back, zbar scans the QR codes as a phone would.
 const dir = mkdtempSync(join(tmpdir(), 'labels-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-// stderr is captured (zbarimg complains about a missing D-Bus) and shows up in the error if a tool fails.
-const run = (command: string, ...args: string[]) =>
-  execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 async function render(name: string, data: LabelSheetData): Promise<string> {
   const file = join(dir, `${name}.pdf`);
@@ -21,10 +16,6 @@ async function render(name: string, data: LabelSheetData): Promise<string> {
 }
 
 const pt = (mm: number) => (mm * 72) / 25.4;
-
-/** A page's (or the whole document's) text with all whitespace collapsed, so wrapped lines still match. */
-const textOf = (pdf: string, page?: number) =>
-  run('pdftotext', ...(page ? ['-f', String(page), '-l', String(page)] : []), pdf, '-').replace(/\s+/g, ' ');
 
 function pagesOf(pdf: string): { count: number; sizes: [number, number][] } {
   const info = run('pdfinfo', '-f', '1', '-l', '1000', pdf);
@@ -44,18 +35,6 @@ function wordsOf(pdf: string) {
         (m) => ({ page: i + 1, x0: Number(m[1]), y0: Number(m[2]), x1: Number(m[3]), y1: Number(m[4]), text: m[5]! }),
       ),
     );
-}
-
-/** Rows of pdffonts; the type column can hold a space, so the "emb" column is counted from the end. */
-function fontsOf(pdf: string) {
-  return run('pdffonts', pdf)
-    .split('\n')
-    .slice(2)
-    .filter((line) => line.trim())
-    .map((line) => {
-      const columns = line.trim().split(/\s+/);
-      return { name: columns[0], embedded: columns.at(-5) };
-    });
 }
 
 const NAMES = ['B. Braun Perfusor Space', 'Philips IntelliVue MX450', 'Dräger Evita V500', 'Fresenius Kabi Agilia SP'];

@@ -1,27 +1,20 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { translator } from '@medreg/i18n';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderLockoutCard, type LockoutCardData } from './index.js';
+import { fontsOf, run, textOf } from './testing.js';
 
 // The card is checked with the same tools a person would trust: poppler reads the PDF, zbar scans the QR code.
 const dir = mkdtempSync(join(tmpdir(), 'lockout-card-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-// stderr is captured (zbarimg complains about a missing D-Bus) and shows up in the error if a tool fails.
-const run = (command: string, ...args: string[]) =>
-  execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 async function render(name: string, data: LockoutCardData): Promise<string> {
   const file = join(dir, `${name}.pdf`);
   writeFileSync(file, await renderLockoutCard(data));
   return file;
 }
-
-/** The page's text with all whitespace collapsed, so wrapped lines still match. */
-const textOf = (pdf: string) => run('pdftotext', pdf, '-').replace(/\s+/g, ' ');
 
 function infoOf(pdf: string) {
   const info = run('pdfinfo', pdf);
@@ -31,18 +24,6 @@ function infoOf(pdf: string) {
 function scanQr(pdf: string): string {
   run('pdftoppm', '-r', '200', '-png', '-singlefile', pdf, pdf);
   return run('zbarimg', '--raw', '-q', `${pdf}.png`);
-}
-
-/** Rows of pdffonts; the type column can hold a space, so the "emb" column is counted from the end. */
-function fontsOf(pdf: string) {
-  return run('pdffonts', pdf)
-    .split('\n')
-    .slice(2)
-    .filter((line) => line.trim())
-    .map((line) => {
-      const columns = line.trim().split(/\s+/);
-      return { name: columns[0], embedded: columns.at(-5) };
-    });
 }
 
 const card: LockoutCardData = {

@@ -10,8 +10,24 @@ const DPI = 300;
 const pt = (mm: number) => (mm * 72) / 25.4;
 
 // stderr is captured (zbarimg complains about a missing D-Bus) and shows up in the error if a tool fails.
-const run = (command: string, ...args: string[]) =>
+export const run = (command: string, ...args: string[]) =>
   execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+/** A page's (or the whole document's) text with all whitespace collapsed, so wrapped lines still match. */
+export const textOf = (pdf: string, page?: number) =>
+  run('pdftotext', ...(page ? ['-f', String(page), '-l', String(page)] : []), pdf, '-').replace(/\s+/g, ' ');
+
+/** Rows of pdffonts; the type column can hold a space, so the "emb" column is counted from the end. */
+export function fontsOf(pdf: string) {
+  return run('pdffonts', pdf)
+    .split('\n')
+    .slice(2)
+    .filter((line) => line.trim())
+    .map((line) => {
+      const columns = line.trim().split(/\s+/);
+      return { name: columns[0], embedded: columns.at(-5) };
+    });
+}
 
 /** Number of pages of a PDF file. */
 export const pageCount = (pdf: string) => Number(run('pdfinfo', pdf).match(/^Pages:\s+(\d+)/m)?.[1]);
