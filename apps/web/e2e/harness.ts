@@ -62,7 +62,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
 }
 
 /** Debian's Chromium, never a downloaded browser (STACK.md). */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -74,6 +74,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }
@@ -81,12 +82,16 @@ export function launchChromium(): Promise<Browser> {
 export const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 export const desktop = { viewport: { width: 1280, height: 800 } };
 
-/** Signs in on the login page the browser is on; waits for the page it leads to. */
+/** Signs in on the login page the browser is on; waits until it leaves /login or shows an error. */
 export async function login(page: Page, email: string, password = 'demo-passwort') {
   await page.fill('#email', email);
   await page.fill('#password', password);
-  await Promise.all([page.waitForLoadState('load'), page.click('main button[type=submit]')]);
+  await page.click('main button[type=submit]');
+  await Promise.race([page.waitForURL((u) => u.pathname !== '/login'), page.waitForSelector('main [role=alert]')]);
 }
 
 /** A full-page screenshot into test-results/, to look at after the run. */
 export const shot = (page: Page, name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
+
+/** Width beyond the viewport (a phone context zooms out rather than scroll, so innerWidth would grow too). */
+export const sideways = (page: Page) => page.evaluate((w) => document.documentElement.scrollWidth - w, page.viewportSize()!.width);

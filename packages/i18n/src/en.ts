@@ -223,6 +223,25 @@ export const en = {
     none: 'No device matches this selection.',
     printLabel: 'QR label',
   },
+  scan: {
+    nav: 'Scan',
+    title: 'Scan a device label',
+    starting: 'Starting the camera…',
+    scanning: "Hold the device's QR label inside the frame.",
+    notALabel: "This QR code is not a device label. Hold a device's label inside the frame.",
+    opening: 'Device label found. Opening the device…',
+    insecure: 'The camera works only over a secure connection (https). Enter the inventory number or code instead.',
+    unsupported: 'This browser cannot use the camera. Enter the inventory number or code instead.',
+    denied: 'Camera access is not allowed. Allow it in the browser settings, or enter the inventory number or code.',
+    noCamera: 'No camera found. Enter the inventory number or code instead.',
+    failed: 'The camera could not be started. Enter the inventory number or code instead.',
+    privacy: 'The image is read on this device and never uploaded.',
+    manual: 'Inventory number or device code',
+    manualHint: 'For example MT-10001, or the code printed on the label next to the QR code (ABCD-1234).',
+    open: 'Open',
+    wrongCharacter: 'One character of this code is wrong. Check the code on the label.',
+    notFound: 'No device has the inventory number or code "{{q}}".',
+  },
 } as const;
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };
