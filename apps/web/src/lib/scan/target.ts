@@ -1,9 +1,8 @@
-// Crockford base32 as in core's short codes (which import node:crypto, so they stay on the server).
-const CODE = /^[0-9A-HJKMNP-TV-Z]{8}$/;
+import { parseShortCode } from '@medreg/core/short-code';
 
 function asCode(text: string): string | null {
-  const code = text.toUpperCase().replace(/[\s-]/g, '');
-  return CODE.test(code) ? code : null;
+  const parsed = parseShortCode(text);
+  return parsed.ok ? parsed.code : null;
 }
 
 /** The device code a scanned text points to: a label URL `…/d/<code>` on any host, or a bare code. */
