@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scanLabels } from '@medreg/print/testing';
 import { desktop, launchChromium, login, phone, shot, shotsDir, startServer, type Server } from './harness.js';
 
 /**
@@ -133,5 +134,33 @@ describe('lock-out loop', () => {
 
     // The card is no longer served as if it were current.
     expect((await tech.request.get(`${server.baseUrl}${cardHref}`)).status()).toBe(404);
+  });
+});
+
+describe('QR labels', () => {
+  it('a manager prints the labels of a ward on a part-used sheet; each QR code opens its own device', async () => {
+    const ctx = await browser.newContext({ ...desktop, locale: 'de-DE' });
+    const page = await signedIn(ctx, 'manager@demo.medreg', '/labels');
+    await Promise.all([page.waitForURL(/departmentId=/), page.selectOption('#departmentId', { label: 'Klinikum Nord › Intensivstation 1' })]);
+    await Promise.all([page.waitForURL(/skip=4/), page.click('.sheet a[aria-label="Bei Etikett 5 beginnen"]')]);
+    expect(await page.getAttribute('.sheet a[aria-current=true]', 'aria-label')).toBe('Bei Etikett 5 beginnen');
+    const count = Number(/Ausgewählt: (\d+) Geräte/.exec((await page.textContent('.result'))!)![1]);
+    expect(count).toBeGreaterThan(0);
+    await shot(page, 'desktop-labels-ward');
+
+    const res = await ctx.request.get(`${server.baseUrl}${await page.getAttribute('a:has-text("PDF erstellen")', 'href')}`);
+    expect(res.status()).toBe(200);
+    const pdf = join(server.dataDir, 'labels.pdf');
+    writeFileSync(pdf, await res.body());
+    execFileSync('pdftoppm', ['-r', '80', '-png', '-f', '1', '-l', '1', '-singlefile', pdf, join(shotsDir, 'labels-sheet')]);
+    const urls = scanLabels(pdf, '3x8');
+    expect(urls).toHaveLength(count);
+
+    // The nurse of that ward opens one of the scanned addresses and lands on that device.
+    const nursePage = await nurse.newPage();
+    await nursePage.goto(urls[0]!);
+    expect(new URL(nursePage.url()).pathname).toBe(new URL(urls[0]!).pathname);
+    expect(await nursePage.textContent('p.inv')).toMatch(/^MT-\d+/);
+    await ctx.close();
   });
 });

@@ -17,7 +17,9 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     const pages = layout === 'single' ? count : Math.ceil((count + skip) / perSheet);
     const query = new URLSearchParams({ layout, skip: String(skip), lang: locals.locale });
     for (const [k, v] of Object.entries(selection)) if (v) query.set(k, v);
-    return { options, selection, layout, skip, perSheet, count, pages, pdfHref: `/api/labels.pdf?${query}`, layouts: Object.entries(LABEL_LAYOUTS).map(([id, g]) => ({ id: id as LabelLayout, perSheet: g.perSheet })) };
+    /** The dialog's own address with another start position on the sheet. */
+    const startAt = (position: number) => `/labels?${new URLSearchParams([...query].filter(([k]) => k !== 'lang' && k !== 'skip').concat([['skip', String(position)]]))}`;
+    return { options, selection, layout, skip, perSheet, count, pages, pdfHref: `/api/labels.pdf?${query}`, positions: Array.from({ length: perSheet }, (_, i) => startAt(i)), columns: LABEL_LAYOUTS[layout].columns, layouts: Object.keys(LABEL_LAYOUTS) as LabelLayout[] };
   } catch (e) {
     const d = describeError(e, locals.t);
     error(d.code === 'FORBIDDEN' ? 403 : 400, d.message);
