@@ -9,6 +9,7 @@ import { createTestDb, testDialects } from '@medreg/db/testing';
 import type { SessionUser } from '../src/context.js';
 import { newShortCode } from '../src/devices/short-code.js';
 import { getDevice, listDevices } from '../src/devices/queries.server.js';
+import { labelData } from '../src/labels/labels.server.js';
 
 const N = Number(process.env.BENCH_DEVICES ?? 100_000);
 const RUNS = 200;
@@ -44,6 +45,13 @@ for (const dialect of testDialects) {
     software_version: null, device_class: null, protection_class: null, applied_part: null, instruction_validity_months: null, created_at: now,
   }));
   await db.insertInto('device_models').values(models).execute();
+  // Two recurring inspections on every model, so label data computes real due dates.
+  const types = ['STK', 'EL'].map((code) => ({
+    id: `it-${code}`, code, name_de: code, name_en: code, legal_reference: null, interval_months: 24, anchor: 'end_of_month' as const,
+    performer_roles: 'technician', form: '[]', created_at: now,
+  }));
+  await db.insertInto('inspection_types').values(types).execute();
+  await db.insertInto('model_inspection_types').values(models.flatMap((m) => types.map((t) => ({ model_id: m.id, inspection_type_id: t.id, interval_months: null })))).execute();
   const BATCH = 1500; // SQLite binds at most 32,766 parameters per statement, PostgreSQL 65,535
   for (let start = 0; start < N; start += BATCH) {
     const rows = [];
@@ -67,6 +75,7 @@ for (const dialect of testDialects) {
   await time('search inventory number prefix "MT-1234"', (i) => listDevices(db, manager, { q: `MT-1${String(234 + i).padStart(3, '0')}`, page: 1, pageSize: 25 }));
   await time('search serial prefix', (i) => listDevices(db, manager, { q: `SN${1000 + i}`, page: 1, pageSize: 25 }));
   await time('search name "Modell 17"', (i) => listDevices(db, manager, { q: `Modell ${i % 200}`, page: 1, pageSize: 25 }));
+  await time('label data, 100 devices (number prefix)', (i) => labelData(db, manager, { q: `MT-1${String(100 + (i % 899)).padStart(3, '0')}` }, 'http://x', new Date()));
   await time('device by label code', (i) => getDevice(db, manager, { code: codes[i % codes.length]! }));
   await t.drop();
 }
