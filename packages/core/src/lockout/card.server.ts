@@ -13,7 +13,7 @@ export async function lockoutCardData(services: Services, user: SessionUser, dev
     url: `${services.baseUrl}/d/${device.code}`,
     device: {
       inventoryNumber: device.inventory_number,
-      designation: device.model_name,
+      designation: `${device.manufacturer_name} ${device.model_name}`,
       type: `${device.model_kind}, ${device.type_designation}`,
       serial: device.serial_number,
       location: device.location,
