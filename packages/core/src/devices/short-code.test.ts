@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatShortCode, newShortCode, parseShortCode } from './short-code.js';
+import { deviceCodeFromScan, formatShortCode, newShortCode, parseShortCode } from './short-code.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -39,5 +39,26 @@ describe('device short codes', () => {
     const code = newShortCode();
     const typed = formatShortCode(code).toLowerCase().replace(/0/g, 'o').replace(/1/g, 'l');
     expect(parseShortCode(typed)).toEqual({ ok: true, code });
+  });
+
+  describe('what a scanned QR code points to', () => {
+    const code = newShortCode();
+    const typo = code.slice(0, 7) + (code[7] === '0' ? '1' : '0');
+    it.each([
+      [`http://localhost:3000/d/${code}`, code],
+      [`https://medreg.klinikum.example/d/${code}/`, code],
+      [`https://medreg.klinikum.example/d/${code.toLowerCase()}?utm=x`, code],
+      [`  ${formatShortCode(code)}  `, code],
+      [code, code],
+      [`http://localhost:3000/d/${typo}`, null],
+      [`http://localhost:3000/devices/${code}`, null],
+      [`http://localhost:3000/d/${code}/inspect`, null],
+      ['https://example.org/', null],
+      ['WIFI:S:Station;T:WPA;P:secret;;', null],
+      ['http://%zz', null],
+      ['', null],
+    ])('%s → %s', (text, expected) => {
+      expect(deviceCodeFromScan(text)).toBe(expected);
+    });
   });
 });

@@ -48,3 +48,25 @@ export function parseShortCode(input: string): ShortCodeCheck {
 export function formatShortCode(code: string): string {
   return `${code.slice(0, 4)}-${code.slice(4)}`;
 }
+
+/**
+ * The device code a scanned QR text points to: a label URL `…/d/<code>` on any host (a label printed under
+ * another address still names the device), or a bare code. Anything else is not a device label.
+ */
+export function deviceCodeFromScan(text: string): string | null {
+  const value = text.trim();
+  let candidate = value;
+  if (/^https?:\/\//i.test(value)) {
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(value).pathname);
+    } catch {
+      return null;
+    }
+    const match = /^\/d\/([^/]+)\/?$/.exec(path);
+    if (!match) return null;
+    candidate = match[1]!;
+  }
+  const parsed = parseShortCode(candidate);
+  return parsed.ok ? parsed.code : null;
+}
