@@ -323,6 +323,9 @@ describe.each(testDialects)('the HTTP API on %s', (dialect) => {
     expect(badLayout.status).toBe(400);
     const none = await send(`/api/labels.pdf?q=NO-SUCH-NUMBER`, { headers: await headers('manager') });
     expect(none.status).toBe(404);
+    // "_" is a literal character, not a LIKE wildcard, on both databases.
+    expect((await send(`/api/labels.pdf?q=MT_1`, { headers: await headers('manager') })).status).toBe(404);
+    expect((await send(`/api/labels.pdf?q=MT-1000`, { headers: await headers('manager') })).status).toBe(200);
     expect(await none.json()).toEqual({ error: 'No device matches this selection.' });
   });
 });

@@ -105,11 +105,12 @@ export function createApiApp(services: Services) {
   });
   /** QR labels for one device or a selection, on a label printer roll or A4 sheets. */
   app.get('/api/labels.pdf', async (c) => {
+    if (!(labelPrinters as readonly string[]).includes(c.get('user').role))
+      return c.json({ error: translator(c.get('locale'))('errors.forbidden') }, 403);
     const q = labelQuery.safeParse(Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== '')));
     const locale = q.success && isLocale(q.data.lang) ? q.data.lang : c.get('locale');
     const t = translator(locale);
     if (!q.success) return c.json({ error: t('errors.badRequest') }, 400);
-    if (!(labelPrinters as readonly string[]).includes(c.get('user').role)) return c.json({ error: t('errors.forbidden') }, 403);
     const { layout, skip, lang: _lang, ...selection } = q.data;
     let labels;
     try {

@@ -141,7 +141,8 @@ describe('QR labels', () => {
   it('a manager prints the labels of a ward on a part-used sheet; each QR code opens its own device', async () => {
     const ctx = await browser.newContext({ ...desktop, locale: 'de-DE' });
     const page = await signedIn(ctx, 'manager@demo.medreg', '/labels');
-    await Promise.all([page.waitForURL(/departmentId=/), page.selectOption('#departmentId', { label: 'Klinikum Nord › Intensivstation 1' })]);
+    await page.selectOption('#departmentId', { label: 'Klinikum Nord › Intensivstation 1' });
+    await Promise.all([page.waitForURL(/departmentId=/), page.click('button:has-text("Auswahl aktualisieren")')]);
     await Promise.all([page.waitForURL(/skip=4/), page.click('.sheet a[aria-label="Bei Etikett 5 beginnen"]')]);
     expect(await page.getAttribute('.sheet a[aria-current=true]', 'aria-label')).toBe('Bei Etikett 5 beginnen');
     const count = Number(/Ausgewählt: (\d+) Geräte/.exec((await page.textContent('.result'))!)![1]);

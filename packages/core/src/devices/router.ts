@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { today } from '../inspections/due.js';
 import { assignedTypes } from '../inspections/queries.server.js';
 import { lockState } from '../lockout/lock.server.js';
+import { instructionsOf } from '../instructions/queries.server.js';
+import { verdict } from '../instructions/verdict.js';
 import { anyUser, router } from '../trpc/init.js';
 import { AppError, notFound } from '../trpc/errors.js';
 import { getDevice, listDevices } from './queries.server.js';
@@ -18,7 +20,7 @@ export const devicesRouter = router({
     )
     .query(({ ctx, input }) => listDevices(ctx.services.db, ctx.user, input)),
 
-  /** A device by id or by its label code, with its lock state and due inspections. */
+  /** A device by id or by its label code, with its lock state, due inspections and the user's verdict. */
   get: anyUser()
     .input(z.union([z.object({ id: z.uuid({ error: 'errors.deviceNotFound' }) }), z.object({ code: z.string().max(40) })]))
     .query(async ({ ctx, input }) => {
@@ -32,10 +34,18 @@ export const devicesRouter = router({
       const device = await getDevice(ctx.services.db, ctx.user, by);
       if (!device) throw notFound('errors.deviceNotFound');
       const now = ctx.services.now();
-      const [locking, inspections] = await Promise.all([
+      const [locking, inspections, instructions] = await Promise.all([
         lockState(ctx.services.db, device.id, now),
         assignedTypes(ctx.services.db, device, today(now)),
+        instructionsOf(ctx.services.db, ctx.user.id, device.model_id),
       ]);
-      return { device, ...locking, inspections };
+      const answer = verdict({
+        today: today(now),
+        device: { status: device.status, anlage1: device.anlage1 === 1, softwareVersion: device.software_version },
+        lock: locking.lock ? { lockedAt: locking.lock.locked_at, reason: locking.lock.reason } : null,
+        inspections: inspections.map((i) => ({ code: i.code, dueOn: i.due_on })),
+        instructions,
+      });
+      return { device, ...locking, inspections, verdict: answer };
     }),
 });

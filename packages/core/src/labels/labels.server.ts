@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { SessionUser } from '../context.js';
 import { escapeLike, visibleDevices } from '../devices/queries.server.js';
@@ -29,8 +29,8 @@ function selected(db: Kysely<Database>, user: SessionUser, s: LabelSelection) {
     const prefix = `${escapeLike(s.q.toLowerCase())}%`;
     query = query.where((eb) =>
       eb.or([
-        eb(eb.fn('lower', ['devices.inventory_number']), 'like', prefix),
-        eb(eb.fn('lower', ['devices.serial_number']), 'like', prefix),
+        eb(eb.fn('lower', ['devices.inventory_number']), 'like', sql<string>`${prefix} escape '\\'`),
+        eb(eb.fn('lower', ['devices.serial_number']), 'like', sql<string>`${prefix} escape '\\'`),
       ]),
     );
   }

@@ -106,7 +106,7 @@ export async function lockDevice(services: Services, user: SessionUser, input: z
   });
 }
 
-/** Passed inspections recorded after the lock: each one may justify the release. */
+/** Passed inspections performed and recorded after the lock: each one may justify the release. */
 export async function releaseTests(db: Db, deviceId: string, lockedAt: string) {
   return db
     .selectFrom('logbook_entries as e')
@@ -115,7 +115,9 @@ export async function releaseTests(db: Db, deviceId: string, lockedAt: string) {
     .where('e.device_id', '=', deviceId)
     .where('e.kind', '=', 'inspection')
     .where('e.result', '=', 'passed')
+    // Recorded after the lock and performed on or after it: a back-dated test does not count.
     .where('e.recorded_at', '>', lockedAt)
+    .where('e.occurred_at', '>=', lockedAt)
     .select(['e.id', 'e.occurred_at', 'it.code', 'it.name_de', 'it.name_en', 'u.name as recorded_by_name'])
     .orderBy('e.recorded_at', 'desc')
     .execute();
@@ -180,7 +182,8 @@ export async function reportIncident(services: Services, user: SessionUser, inpu
   const lock = await currentLock(services.db, device.id);
   if (!lock) throw new AppError('CONFLICT', 'lock.notLocked');
   if (input.reportedOn > today(services.now())) throw badInput('errors.dateInFuture', {}, 'reportedOn');
-  if (input.reportedOn < lock.locked_at.slice(0, 10)) throw badInput('lock.reportBeforeLock', {}, 'reportedOn');
+  if (input.reportedOn < today(new Date(lock.locked_at))) throw badInput('lock.reportBeforeLock', {}, 'reportedOn');
+  if (lock.bfarm_reported_on) throw new AppError('CONFLICT', 'lock.alreadyReported');
   const now = services.now().toISOString();
   return services.db.transaction().execute(async (trx) => {
     const entry = await appendEntry(trx, {
@@ -192,11 +195,15 @@ export async function reportIncident(services: Services, user: SessionUser, inpu
       text: input.reference,
       details: { lockId: lock.id, authority: 'BfArM', reportedOn: input.reportedOn, reference: input.reference },
     });
-    await trx
+    // Guarded: a report racing a release or another report changes nothing and rolls back.
+    const updated = await trx
       .updateTable('locks')
       .set({ incident_suspected: 1, bfarm_reported_on: input.reportedOn, bfarm_reference: input.reference, report_entry_id: entry.id })
       .where('id', '=', lock.id)
-      .execute();
+      .where('released_at', 'is', null)
+      .where('bfarm_reported_on', 'is', null)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONFLICT', 'lock.alreadyReported');
     return { deviceCode: device.code };
   });
 }
@@ -234,6 +241,16 @@ export async function currentLock(db: Db, deviceId: string) {
 /** The device's most recent lock, open or released. */
 export async function latestLock(db: Db, deviceId: string) {
   return lockQuery(db).where('locks.device_id', '=', deviceId).orderBy('locks.locked_at', 'desc').limit(1).executeTakeFirst();
+}
+
+/** How many devices the user may see are locked. */
+export async function countOpenLocks(db: Kysely<Database>, user: SessionUser): Promise<number> {
+  const row = await visibleDevices(db, user)
+    .innerJoin('locks', 'locks.device_id', 'devices.id')
+    .where('locks.released_at', 'is', null)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** Open locks of the devices the user may see, newest first: the lock-out overview. */

@@ -38,9 +38,9 @@ describe.each(testDialects)('lock-out loop on %s', (dialect) => {
       .execute();
     const detail = await tech.devices.get({ id: rows[n]!.id });
     const stk = detail.inspections.find((t) => t.code === 'STK')!;
-    const inspect = (result: 'passed' | 'failed', values: Record<string, string> = {}) => {
+    const inspect = (result: 'passed' | 'failed', values: Record<string, string> = {}, performedOn?: string) => {
       tick();
-      return tech.inspections.record({ deviceId: detail.device.id, inspectionTypeId: stk.id, performedOn: today(clock), result, values });
+      return tech.inspections.record({ deviceId: detail.device.id, inspectionTypeId: stk.id, performedOn: performedOn ?? today(clock), result, values });
     };
     return { tech, id: detail.device.id, code: detail.device.code, inventoryNumber: detail.device.inventory_number, inspect };
   }
@@ -80,6 +80,8 @@ describe.each(testDialects)('lock-out loop on %s', (dialect) => {
     tick();
     await tech.lockout.lock({ deviceId: id, reason: 'Display defekt' });
     const failedAfter = await inspect('failed');
+    // Entered after the lock but dated the day before: not a test after the repair.
+    const backDated = await inspect('passed', {}, today(new Date(clock.getTime() - 86_400_000)));
     const n = await entryCount();
 
     expect((await rejection(tech.lockout.release({ deviceId: id }))).fieldErrors).toEqual({
@@ -88,7 +90,7 @@ describe.each(testDialects)('lock-out loop on %s', (dialect) => {
     expect((await rejection(tech.lockout.release({ deviceId: id, reason: 'trust me' }))).fieldErrors).toEqual({
       inspectionEntryId: 'Choose the passed inspection recorded after the lock, or record one first.',
     });
-    for (const entryId of [passedBefore.entryId, failedAfter.entryId]) {
+    for (const entryId of [passedBefore.entryId, failedAfter.entryId, backDated.entryId]) {
       expect((await rejection(tech.lockout.release({ deviceId: id, inspectionEntryId: entryId }))).fieldErrors).toEqual({
         inspectionEntryId: 'This inspection cannot release the device: it must have passed and been recorded after the lock.',
       });
@@ -129,12 +131,14 @@ describe.each(testDialects)('lock-out loop on %s', (dialect) => {
     expect(detail.released).toMatchObject({ release_reason: 'Sperre irrtümlich, Gerät nie am Patienten verwendet', release_inspection_entry_id: null });
   });
 
-  it('the release notice fades after 90 days; the logbook keeps both entries', async () => {
+  it('the release notice shows for 90 days, then fades; the logbook keeps both entries', async () => {
     const { id } = await device(14);
     const manager = await app.as('manager');
     const saved = clock;
-    clock = new Date(clock.getTime() + 91 * 86_400_000);
     try {
+      clock = new Date(saved.getTime() + 89 * 86_400_000);
+      expect((await manager.devices.get({ id })).released).not.toBeNull();
+      clock = new Date(saved.getTime() + 91 * 86_400_000);
       expect((await manager.devices.get({ id })).released).toBeNull();
     } finally {
       clock = saved;
@@ -166,10 +170,15 @@ describe.each(testDialects)('lock-out loop on %s', (dialect) => {
     expect((await manager.devices.get({ id })).lock).toMatchObject({ bfarm_reported_on: today(clock), bfarm_reference: 'BfArM 12345/26' });
     const [incident] = await manager.logbook.list({ deviceId: id, kinds: ['incident'] });
     expect(incident).toMatchObject({ kind: 'incident', text: 'BfArM 12345/26' });
+    // A second report does not overwrite the first.
+    expect((await rejection(manager.lockout.reportIncident({ deviceId: id, reportedOn: today(clock), reference: 'other' }))).code).toBe('CONFLICT');
+    expect((await manager.devices.get({ id })).lock).toMatchObject({ bfarm_reference: 'BfArM 12345/26' });
   });
 
   it('the database holds at most one open lock per device, whatever the application does', async () => {
-    const { id } = await device(15);
+    const { tech, id } = await device(16);
+    tick();
+    await tech.lockout.lock({ deviceId: id, reason: 'Gehäuse gerissen' });
     const open = await app.services.db.selectFrom('locks').selectAll().where('device_id', '=', id).where('released_at', 'is', null).executeTakeFirstOrThrow();
     await expect(app.services.db.insertInto('locks').values({ ...open, id: crypto.randomUUID() }).execute()).rejects.toThrow(/unique|UNIQUE/);
   });

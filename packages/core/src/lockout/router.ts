@@ -3,6 +3,7 @@ import { getDevice } from '../devices/queries.server.js';
 import { allow, router } from '../trpc/init.js';
 import { notFound } from '../trpc/errors.js';
 import {
+  countOpenLocks,
   currentLock,
   lockDevice,
   lockInput,
@@ -36,4 +37,5 @@ export const lockoutRouter = router({
     .mutation(({ ctx, input }) => reportIncident(ctx.services, ctx.user, input)),
 
   open: staff.query(({ ctx }) => openLocks(ctx.services.db, ctx.user)),
+  openCount: staff.query(({ ctx }) => countOpenLocks(ctx.services.db, ctx.user)),
 });

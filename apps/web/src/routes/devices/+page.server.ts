@@ -6,9 +6,9 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   const q = (url.searchParams.get('q') ?? '').slice(0, 100);
   const page = Math.max(1, Math.min(100_000, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1));
   const staff = locals.user?.role !== 'nurse';
-  const [result, locks] = await Promise.all([
+  const [result, lockedCount] = await Promise.all([
     locals.api.devices.list({ q: q || undefined, page, pageSize: PAGE_SIZE }),
-    staff ? locals.api.lockout.open() : null,
+    staff ? locals.api.lockout.openCount() : null,
   ]);
-  return { q, result, lockedCount: locks?.length ?? null };
+  return { q, result, lockedCount };
 };

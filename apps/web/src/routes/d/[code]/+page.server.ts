@@ -1,5 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
+import { describeError, today } from '@medreg/core';
 import { failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -10,7 +10,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
   try {
     const detail = await locals.api.devices.get({ code: params.code });
     const logbook = await locals.api.logbook.list({ deviceId: detail.device.id });
-    return { ...detail, logbook, flash: FLASHES.find((f) => url.searchParams.has(f)) ?? null };
+    // The hospital's date, not the server's or the browser's: the BfArM form's default and limit.
+    return { ...detail, logbook, today: today(new Date()), flash: FLASHES.find((f) => url.searchParams.has(f)) ?? null };
   } catch (e) {
     const d = describeError(e, locals.t);
     error(d.code === 'NOT_FOUND' ? 404 : 400, d.message);

@@ -1,0 +1,66 @@
+import type { DeviceStatus } from '@medreg/db';
+import type { CalendarDate } from '../inspections/due.js';
+
+/** One reason a user may not use a device now, most serious first. */
+export type VerdictReason =
+  | { kind: 'locked'; since: string; reason: string }
+  | { kind: 'decommissioned' }
+  | { kind: 'inspection_overdue'; code: string; since: CalendarDate }
+  | { kind: 'not_instructed' }
+  | { kind: 'instruction_expired'; on: CalendarDate }
+  | { kind: 'software_changed'; instructed: string; current: string };
+
+export interface Verdict {
+  mayUse: boolean;
+  reasons: VerdictReason[];
+  /** End of the instruction that makes the user fit to use the device; null when it does not expire or none applies. */
+  instructedUntil: CalendarDate | null;
+}
+
+export interface VerdictInput {
+  today: CalendarDate;
+  device: { status: DeviceStatus; anlage1: boolean; softwareVersion: string | null };
+  lock: { lockedAt: string; reason: string } | null;
+  /** Due dates of the device's recurring inspections. */
+  inspections: { code: string; dueOn: CalendarDate }[];
+  /** The user's instructions on the device's model; identical models share them (instruction is per model). */
+  instructions: { instructedOn: CalendarDate; validUntil: CalendarDate | null; softwareVersion: string | null }[];
+}
+
+// Versions as people write them ("2.10" after "2.9", "688F" before "690A"): digit runs compare as numbers.
+const versionOrder = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Whether the device runs a later software version than the one the instruction covered. */
+export const softwareNewer = (current: string | null, instructed: string | null) =>
+  current !== null && instructed !== null && versionOrder.compare(current, instructed) > 0;
+
+/**
+ * "May I use this device?" (MPBetreibV §4): not if it is locked, decommissioned or overdue for an inspection;
+ * for an Anlage 1 device only with an instruction on its model that has not expired and covers its software.
+ */
+export function verdict(input: VerdictInput): Verdict {
+  const reasons: VerdictReason[] = [];
+  if (input.lock) reasons.push({ kind: 'locked', since: input.lock.lockedAt, reason: input.lock.reason });
+  else if (input.device.status === 'decommissioned') reasons.push({ kind: 'decommissioned' });
+  for (const i of input.inspections)
+    if (i.dueOn < input.today) reasons.push({ kind: 'inspection_overdue', code: i.code, since: i.dueOn });
+
+  let instructedUntil: CalendarDate | null = null;
+  if (input.device.anlage1) {
+    const current = input.device.softwareVersion;
+    const valid = input.instructions.filter(
+      (i) => (i.validUntil === null || i.validUntil >= input.today) && !softwareNewer(current, i.softwareVersion),
+    );
+    if (valid.length > 0) {
+      instructedUntil = valid.some((i) => i.validUntil === null) ? null : valid.map((i) => i.validUntil!).sort().at(-1)!;
+    } else {
+      // The newest instruction says what is missing: renewal after expiry, or one on the new software.
+      const latest = [...input.instructions].sort((a, b) => a.instructedOn.localeCompare(b.instructedOn)).at(-1);
+      if (!latest) reasons.push({ kind: 'not_instructed' });
+      else if (softwareNewer(current, latest.softwareVersion))
+        reasons.push({ kind: 'software_changed', instructed: latest.softwareVersion!, current: current! });
+      else reasons.push({ kind: 'instruction_expired', on: latest.validUntil! });
+    }
+  }
+  return { mayUse: reasons.length === 0, reasons, instructedUntil };
+}
