@@ -31,9 +31,12 @@ describe.each(testDialects)('the verdict on %s', (dialect) => {
     const details = await Promise.all(items.map((d) => nurse.devices.get({ id: d.id })));
     // An Anlage 1 device with no overdue inspection, and another device of the same model.
     const device = details.find(
-      (d) => d.device.anlage1 === 1 && d.verdict.reasons.length === 1 && details.some((o) => o.device.model_id === d.device.model_id && o.device.id !== d.device.id),
+      (d) => d.device.anlage1 === 1 && d.verdict.reasons.length === 1 && d.verdict.reasons[0]!.kind === 'not_instructed' && details.some((o) => o.device.model_id === d.device.model_id && o.device.id !== d.device.id),
     )!;
     expect(device.verdict).toEqual({ mayUse: false, reasons: [{ kind: 'not_instructed' }], instructedUntil: null });
+    // The demo seed shows every answer on her wards.
+    const kinds = new Set(details.flatMap((d) => (d.verdict.mayUse ? ['may_use'] : d.verdict.reasons.map((r) => r.kind))));
+    for (const kind of ['may_use', 'not_instructed', 'instruction_expired', 'inspection_overdue']) expect(kinds).toContain(kind);
 
     await instruct(await app.userId('nurse'), device.device.model_id, '2026-01-15', '2027-01-15', device.device.software_version);
     expect((await nurse.devices.get({ id: device.device.id })).verdict).toEqual({ mayUse: true, reasons: [], instructedUntil: '2027-01-15' });

@@ -213,6 +213,37 @@ export async function seedDemo(services: Services): Promise<boolean> {
         });
       }
     }
+
+    // The nurse was instructed on some Anlage 1 models (one instruction has expired), so the device pages show
+    // every verdict: may use, not instructed, instruction expired.
+    const nurse = userIds.get('nurse')!;
+    const manager = userIds.get('manager')!;
+    const anlage1 = modelRows.filter((m) => m.seed.anlage1);
+    for (const [i, model] of anlage1.entries()) {
+      if (i % 2 === 1) continue;
+      const instructedOn = new Date(`${todayDate}T00:00:00Z`);
+      instructedOn.setUTCMonth(instructedOn.getUTCMonth() - (i === 0 ? 14 : 2 + (i % 7)));
+      const on = instructedOn.toISOString().slice(0, 10);
+      const id = crypto.randomUUID();
+      await trx
+        .insertInto('instructions')
+        .values({
+          id,
+          model_id: model.id,
+          site_id: null,
+          instructor_user_id: manager,
+          instructor_name: 'Max Meier',
+          instructor_role: 'appointed',
+          method: 'on_device',
+          instructed_on: on,
+          valid_until: nextDueDate(on, 12, 'exact'),
+          software_version: model.seed.software ?? null,
+          recorded_by: manager,
+          recorded_at: nowIso,
+        })
+        .execute();
+      await trx.insertInto('instruction_trainees').values({ instruction_id: id, user_id: nurse, confirmed_at: `${on}T12:00:00.000Z` }).execute();
+    }
   });
   return true;
 }
