@@ -10,6 +10,7 @@ import type { SessionUser } from '../src/context.js';
 import { newShortCode } from '../src/devices/short-code.js';
 import { getDevice, listDevices } from '../src/devices/queries.server.js';
 import { labelData } from '../src/labels/labels.server.js';
+import { countOpenLocks } from '../src/lockout/lock.server.js';
 
 const N = Number(process.env.BENCH_DEVICES ?? 100_000);
 const RUNS = 200;
@@ -76,6 +77,7 @@ for (const dialect of testDialects) {
   await time('search serial prefix', (i) => listDevices(db, manager, { q: `SN${1000 + i}`, page: 1, pageSize: 25 }));
   await time('search name "Modell 17"', (i) => listDevices(db, manager, { q: `Modell ${i % 200}`, page: 1, pageSize: 25 }));
   await time('label data, 100 devices (number prefix)', (i) => labelData(db, manager, { q: `MT-1${String(100 + (i % 899)).padStart(3, '0')}` }, 'http://x', new Date()));
+  await time('open-lock count on the device list (manager)', () => countOpenLocks(db, manager));
   await time('device by label code', (i) => getDevice(db, manager, { code: codes[i % codes.length]! }));
   await t.drop();
 }

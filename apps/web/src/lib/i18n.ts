@@ -9,6 +9,8 @@ export interface I18n {
   date: (iso: string | null | undefined) => string;
   instant: (iso: string | null | undefined) => string;
   number: (n: number) => string;
+  /** The German or English of a catalogue name stored in both (e.g. an inspection type's name_de/name_en). */
+  localized: (de: string | null, en: string | null) => string;
 }
 
 /** Called once by the root layout; every component then reads it with useI18n(). */
@@ -21,6 +23,7 @@ export function provideI18n(getLocale: () => Locale): void {
     date: (iso) => formatDate(getLocale(), iso),
     instant: (iso) => formatInstant(getLocale(), iso),
     number: (n) => new Intl.NumberFormat(getLocale(), { maximumFractionDigits: 6 }).format(n),
+    localized: (de, en) => (getLocale() === 'de' ? de : en) ?? '',
   };
   setContext(KEY, i18n);
 }

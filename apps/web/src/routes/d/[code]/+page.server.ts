@@ -1,9 +1,11 @@
 import { error, redirect } from '@sveltejs/kit';
 import { describeError, today } from '@medreg/core';
 import { failFrom } from '$lib/server/forms';
+import type { MessageKey } from '@medreg/i18n';
 import type { Actions, PageServerLoad } from './$types';
 
-const FLASHES = ['saved', 'locked', 'released', 'reported'] as const;
+/** What a redirect back to the device page says it did (`?saved=1` …). */
+const FLASHES = { saved: 'inspection.saved', locked: 'lock.done', released: 'lock.releaseDone', reported: 'lock.reportDone' } as const satisfies Record<string, MessageKey>;
 
 /** `/d/<code>` is the stable address printed in QR codes. */
 export const load: PageServerLoad = async ({ locals, params, url }) => {
@@ -11,7 +13,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
     const detail = await locals.api.devices.get({ code: params.code });
     const logbook = await locals.api.logbook.list({ deviceId: detail.device.id });
     // The hospital's date, not the server's or the browser's: the BfArM form's default and limit.
-    return { ...detail, logbook, today: today(new Date()), flash: FLASHES.find((f) => url.searchParams.has(f)) ?? null };
+    return { ...detail, logbook, today: today(new Date()), flash: Object.entries(FLASHES).find(([flag]) => url.searchParams.has(flag))?.[1] ?? null };
   } catch (e) {
     const d = describeError(e, locals.t);
     error(d.code === 'NOT_FOUND' ? 404 : 400, d.message);
