@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, DeviceStatus } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
+import { visibleTo } from '../devices/access.js';
 import { getDevice, locationText, visibleDevices } from '../devices/queries.server.js';
 import { today } from '../inspections/due.js';
 import { appendEntry } from '../logbook/append.server.js';
@@ -243,11 +244,13 @@ export async function latestLock(db: Db, deviceId: string) {
   return lockQuery(db).where('locks.device_id', '=', deviceId).orderBy('locks.locked_at', 'desc').limit(1).executeTakeFirst();
 }
 
-/** How many devices the user may see are locked. */
+/** How many devices the user may see are locked. Starts from the few open locks, not the whole register. */
 export async function countOpenLocks(db: Kysely<Database>, user: SessionUser): Promise<number> {
-  const row = await visibleDevices(db, user)
-    .innerJoin('locks', 'locks.device_id', 'devices.id')
+  const row = await db
+    .selectFrom('locks')
+    .innerJoin('devices', 'devices.id', 'locks.device_id')
     .where('locks.released_at', 'is', null)
+    .where(visibleTo(user))
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirst();
   return Number(row?.n ?? 0);

@@ -61,6 +61,8 @@ describe.each(testDialects)('lock-out loop on %s', (dialect) => {
     expect(after.unhandledFailure).toBeNull();
     expect((await tech.devices.list({ q: inventoryNumber })).items[0]!.status).toBe('locked');
     expect((await tech.lockout.open()).map((l) => l.inventory_number)).toContain(inventoryNumber);
+    expect(await tech.lockout.openCount()).toBe((await tech.lockout.open()).length);
+    expect(await tech.lockout.openCount()).toBeGreaterThan(0);
   });
 
   it('refuses a cause that is not a failed inspection of this device', async () => {
