@@ -103,6 +103,12 @@ describe('lock-out loop', () => {
     expect(await page.textContent('.bfarm')).toContain('reference BfArM 4711/26');
     expect(await page.textContent('.entry[data-kind=incident]')).toContain('Report to the BfArM: BfArM 4711/26');
 
+    // A manager is offered the release with a reason; no test has passed yet.
+    await page.goto(`${server.baseUrl}/d/${code}/release`);
+    expect(await page.textContent('main form')).toContain('Or release without a test, with a reason (device managers only)');
+    expect(await page.isVisible('#reason')).toBe(true);
+    await shot(page, 'desktop-en-release-officer');
+
     await page.goto(`${server.baseUrl}/devices`);
     await Promise.all([page.waitForURL(/\/locks$/), page.click('a.locked-link')]);
     expect(await page.textContent('.lock-list')).toContain('Alarm löst nicht aus.');
