@@ -1,28 +1,8 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
-import { translator } from '@medreg/i18n';
-import { createTestApp, type TestApp } from './testing.js';
-import { describeError } from './trpc/describe.js';
+import { createTestApp, jpegWithGps, photo, rejection, type TestApp } from './testing.js';
 import { nextDueDate, today } from './inspections/due.js';
-
-/** The message a user reads for a rejected call. */
-async function rejection(p: Promise<unknown>, locale: 'de' | 'en' = 'en') {
-  const e = await p.then(() => expect.fail('the call was accepted'), (err: unknown) => err);
-  return describeError(e, translator(locale));
-}
-
-async function jpegWithGps(): Promise<Uint8Array> {
-  const img = sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } });
-  return new Uint8Array(
-    await img
-      .jpeg()
-      .withExif({ IFD0: { Make: 'PhoneCam' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '50/1 56/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '6/1 57/1 0/1' } })
-      .toBuffer(),
-  );
-}
-
-const photo = (bytes: Uint8Array, name = 'protocol.jpg') => new File([bytes as BlobPart], name, { type: 'image/jpeg' });
 
 describe.each(testDialects)('the journey on %s', (dialect) => {
   let app: TestApp;

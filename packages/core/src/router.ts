@@ -1,9 +1,12 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { defectsRouter } from './defects/router.js';
 import { devicesRouter } from './devices/router.js';
 import { inspectionsRouter } from './inspections/router.js';
+import { instructionsRouter } from './instructions/router.js';
 import { labelsRouter } from './labels/router.js';
 import { lockoutRouter } from './lockout/router.js';
 import { logbookRouter } from './logbook/router.js';
+import { startRouter } from './start/router.js';
 import { createCallerFactory, router } from './trpc/init.js';
 import { usersRouter } from './users/router.js';
 
@@ -14,6 +17,9 @@ export const appRouter = router({
   inspections: inspectionsRouter,
   lockout: lockoutRouter,
   labels: labelsRouter,
+  instructions: instructionsRouter,
+  defects: defectsRouter,
+  start: startRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import sharp from 'sharp';
+import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dialect, Role } from '@medreg/db';
@@ -8,8 +10,9 @@ import type { Context, Services } from './context.js';
 import { sessionUser } from './context.js';
 import { FileStore } from './files/store.server.js';
 import { createCaller } from './router.js';
-import { DEMO_PASSWORD } from './seed/catalog.js';
+import { DEMO_PASSWORD, demoUsers } from './seed/catalog.js';
 import { seedDemo } from './seed/demo.server.js';
+import { describeError } from './trpc/describe.js';
 import { createAuth } from './users/auth.server.js';
 
 export interface TestApp {
@@ -34,8 +37,9 @@ export async function createTestApp(dialect: Dialect, opts: { now?: () => Date }
     now: opts.now ?? (() => new Date()),
   };
   await seedDemo(services);
+  // The demo account of the role (ward staff without sign-in share the nurse role).
   const userId = async (role: Role) =>
-    (await db.db.selectFrom('users').select('id').where('role', '=', role).orderBy('email').executeTakeFirstOrThrow()).id;
+    (await db.db.selectFrom('users').select('id').where('email', '=', demoUsers.find((u) => u.role === role)!.email).executeTakeFirstOrThrow()).id;
   const context = (user: Context['user'], locale: Locale): Context => ({ services, user, locale, t: translator(locale) });
   return {
     services,
@@ -57,3 +61,22 @@ export async function createTestApp(dialect: Dialect, opts: { now?: () => Date }
     },
   };
 }
+
+/** The message a user reads for a rejected call. */
+export async function rejection(p: Promise<unknown>, locale: Locale = 'en') {
+  const e = await p.then(() => expect.fail('the call was accepted'), (err: unknown) => err);
+  return describeError(e, translator(locale));
+}
+
+/** A phone photo that gives away where it was taken. */
+export async function jpegWithGps(): Promise<Uint8Array> {
+  const img = sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 30, b: 30 } } });
+  return new Uint8Array(
+    await img
+      .jpeg()
+      .withExif({ IFD0: { Make: 'PhoneCam' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '50/1 56/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '6/1 57/1 0/1' } })
+      .toBuffer(),
+  );
+}
+
+export const photo = (bytes: Uint8Array, name = 'protocol.jpg') => new File([bytes as BlobPart], name, { type: 'image/jpeg' });

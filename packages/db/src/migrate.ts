@@ -1,12 +1,14 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_lock_loop.js';
+import * as m0003 from './migrations/0003_instructions.js';
 import type { Database } from './tables/index.js';
 
 // A static provider: Kysely's FileMigrationProvider cannot import .ts under vitest and does not survive bundling.
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_lock_loop': m0002,
+  '0003_instructions': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { today } from '../inspections/due.js';
 import { assignedTypes } from '../inspections/queries.server.js';
 import { lockState } from '../lockout/lock.server.js';
+import { appointedPersons } from '../instructions/appointed.server.js';
 import { instructionsOf } from '../instructions/queries.server.js';
+import { openRequestOf } from '../instructions/requests.server.js';
 import { verdict } from '../instructions/verdict.js';
 import { anyUser, router } from '../trpc/init.js';
 import { AppError, notFound } from '../trpc/errors.js';
@@ -20,7 +22,7 @@ export const devicesRouter = router({
     )
     .query(({ ctx, input }) => listDevices(ctx.services.db, ctx.user, input)),
 
-  /** A device by id or by its label code, with its lock state, due inspections and the user's verdict. */
+  /** A device by id or by its label code, with its lock state, due inspections, the user's verdict and whom to ask. */
   get: anyUser()
     .input(z.union([z.object({ id: z.uuid({ error: 'errors.deviceNotFound' }) }), z.object({ code: z.string().max(40) })]))
     .query(async ({ ctx, input }) => {
@@ -34,10 +36,13 @@ export const devicesRouter = router({
       const device = await getDevice(ctx.services.db, ctx.user, by);
       if (!device) throw notFound('errors.deviceNotFound');
       const now = ctx.services.now();
-      const [locking, inspections, instructions] = await Promise.all([
+      const [locking, inspections, instructions, appointed, request] = await Promise.all([
         lockState(ctx.services.db, device.id, now),
         assignedTypes(ctx.services.db, device, today(now)),
         instructionsOf(ctx.services.db, ctx.user.id, device.model_id),
+        // Whom to ask on this site, and whether the user already asked: part of the answer after a scan.
+        device.anlage1 === 1 ? appointedPersons(ctx.services.db, device.model_id, device.site_id) : [],
+        device.anlage1 === 1 ? openRequestOf(ctx.services.db, ctx.user.id, device.model_id) : undefined,
       ]);
       const answer = verdict({
         today: today(now),
@@ -46,6 +51,6 @@ export const devicesRouter = router({
         inspections: inspections.map((i) => ({ code: i.code, dueOn: i.due_on })),
         instructions,
       });
-      return { device, ...locking, inspections, verdict: answer };
+      return { device, ...locking, inspections, verdict: answer, appointed, request: request ?? null };
     }),
 });

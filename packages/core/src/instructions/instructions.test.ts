@@ -1,48 +1,275 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
-import { createTestApp, type TestApp } from '../testing.js';
+import { createTestApp, jpegWithGps, photo, rejection, type TestApp } from '../testing.js';
+import sharp from 'sharp';
 
-/** The verdict as devices.get answers it: from the user's instructions on the model and the device's state. */
-describe.each(testDialects)('the verdict on %s', (dialect) => {
+const NOW = new Date('2026-11-22T10:00:00.000Z');
+
+/** Instructions end to end through the API: request, session, verdict, matrix, record, defect reports. */
+describe.each(testDialects)('instructions on %s', (dialect) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await createTestApp(dialect, { now: () => new Date('2026-11-22T10:00:00.000Z') });
+    app = await createTestApp(dialect, { now: () => NOW });
   });
   afterAll(() => app.close());
 
-  /** Records an instruction straight into the tables (the instruction workflow comes with its own issue). */
-  async function instruct(userId: string, modelId: string, instructedOn: string, validUntil: string | null, softwareVersion: string | null) {
-    const id = crypto.randomUUID();
-    const manager = await app.userId('manager');
-    await app.services.db
-      .insertInto('instructions')
-      .values({
-        id, model_id: modelId, site_id: null, instructor_user_id: manager, instructor_name: 'Max Meier', instructor_role: 'appointed',
-        method: 'on_device', instructed_on: instructedOn, valid_until: validUntil, software_version: softwareVersion,
-        recorded_by: manager, recorded_at: new Date().toISOString(),
-      })
-      .execute();
-    await app.services.db.insertInto('instruction_trainees').values({ instruction_id: id, user_id: userId, confirmed_at: null }).execute();
-  }
+  const count = async (table: 'instructions' | 'instruction_trainees' | 'instruction_requests' | 'defect_reports' | 'logbook_entries') =>
+    Number((await app.services.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
-  it('a nurse is told she is not instructed, then that she may use it; an identical device counts too', async () => {
+  /** An Anlage 1 device on the nurse's wards she is not instructed on, with no overdue inspection, and its twin. */
+  async function uninstructedDevice() {
     const nurse = await app.as('nurse');
     const { items } = await nurse.devices.list({ pageSize: 200 });
     const details = await Promise.all(items.map((d) => nurse.devices.get({ id: d.id })));
-    // An Anlage 1 device with no overdue inspection, and another device of the same model.
     const device = details.find(
-      (d) => d.device.anlage1 === 1 && d.verdict.reasons.length === 1 && d.verdict.reasons[0]!.kind === 'not_instructed' && details.some((o) => o.device.model_id === d.device.model_id && o.device.id !== d.device.id),
+      (d) =>
+        d.device.anlage1 === 1 &&
+        d.verdict.reasons.length === 1 &&
+        d.verdict.reasons[0]!.kind === 'not_instructed' &&
+        details.some((o) => o.device.model_id === d.device.model_id && o.device.id !== d.device.id),
     )!;
-    expect(device.verdict).toEqual({ mayUse: false, reasons: [{ kind: 'not_instructed' }], instructedUntil: null });
-    // The demo seed shows every answer on her wards.
+    const twin = details.find((o) => o.device.model_id === device.device.model_id && o.device.id !== device.device.id)!;
+    return { device, twin, details };
+  }
+
+  it('the demo shows every answer on the nurse’s wards', async () => {
+    const { details } = await uninstructedDevice();
     const kinds = new Set(details.flatMap((d) => (d.verdict.mayUse ? ['may_use'] : d.verdict.reasons.map((r) => r.kind))));
     for (const kind of ['may_use', 'not_instructed', 'instruction_expired', 'inspection_overdue']) expect(kinds).toContain(kind);
+  });
 
-    await instruct(await app.userId('nurse'), device.device.model_id, '2026-01-15', '2027-01-15', device.device.software_version);
-    expect((await nurse.devices.get({ id: device.device.id })).verdict).toEqual({ mayUse: true, reasons: [], instructedUntil: '2027-01-15' });
-    const twin = details.find((o) => o.device.model_id === device.device.model_id && o.device.id !== device.device.id)!;
+  it('a nurse requests instruction, a manager records a session with her, and she may use the device and its twin', async () => {
+    const nurse = await app.as('nurse');
+    const nurseId = await app.userId('nurse');
+    const { device, twin } = await uninstructedDevice();
+    expect(device.verdict).toEqual({ mayUse: false, reasons: [{ kind: 'not_instructed' }], instructedUntil: null });
+    // Whom to ask: the appointed person for this model at this site.
+    expect(device.appointed.map((a) => a.name)).toEqual(['Tom Techniker']);
+    expect(device.request).toBeNull();
+
+    const asked = await nurse.instructions.request({ deviceId: device.device.id });
+    expect(asked.created).toBe(true);
+    // A double tap keeps one request.
+    expect((await nurse.instructions.request({ deviceId: twin.device.id })).id).toBe(asked.id);
+    expect((await nurse.devices.get({ id: device.device.id })).request?.id).toBe(asked.id);
+
+    const manager = await app.as('manager');
+    const groups = await manager.instructions.openRequests();
+    const group = groups.find((g) => g.modelId === device.device.model_id)!;
+    expect(group.people.map((p) => p.id)).toContain(nurseId);
+
+    const before = await count('instructions');
+    const saved = await manager.instructions.record({
+      modelId: device.device.model_id,
+      siteId: device.device.site_id,
+      instructorRole: 'appointed',
+      instructorUserId: await app.userId('technician'),
+      method: 'on_device',
+      instructedOn: '2026-11-20',
+      trainees: [nurseId],
+    });
+    // The model's re-instruction interval (12 months) sets the validity.
+    expect(saved.validUntil).toBe('2027-11-20');
+    expect(await count('instructions')).toBe(before + 1);
+
+    const after = await nurse.devices.get({ id: device.device.id });
+    expect(after.verdict).toEqual({ mayUse: true, reasons: [], instructedUntil: '2027-11-20' });
+    expect(after.request).toBeNull();
+    // Instruction is per model: the identical device needs no repeat.
     expect((await nurse.devices.get({ id: twin.device.id })).verdict.reasons).not.toContainEqual({ kind: 'not_instructed' });
-    // Another user's instruction does not count for the technician.
-    expect((await (await app.as('technician')).devices.get({ id: device.device.id })).verdict.reasons).toContainEqual({ kind: 'not_instructed' });
+    expect((await manager.instructions.openRequests()).flatMap((g) => g.people.map((p) => p.id))).not.toContain(nurseId);
+    // Someone else's instruction does not count for the manager.
+    expect((await manager.devices.get({ id: device.device.id })).verdict.reasons).toContainEqual({ kind: 'not_instructed' });
+
+    // The session is one model-level record every device of the model at the site shows.
+    const ofTwin = await manager.instructions.ofDevice({ deviceId: twin.device.id });
+    expect(ofTwin.sessions[0]).toMatchObject({ instructed_on: '2026-11-20', instructor_name: 'Tom Techniker', trainee_count: 1, trainees: ['Paula Pflege'] });
+    // A nurse sees that it took place, not who attended.
+    expect((await nurse.instructions.ofDevice({ deviceId: twin.device.id })).sessions[0]!.trainees).toBeNull();
+
+    // She confirms it in the app; once.
+    await nurse.instructions.confirm({ instructionId: saved.id });
+    expect((await rejection(nurse.instructions.confirm({ instructionId: saved.id }))).message).toMatch(/already confirmed/);
+  });
+
+  it('a newer software version invalidates the instruction until re-instructed', async () => {
+    const nurse = await app.as('nurse');
+    const valid = (await nurse.devices.list({ pageSize: 200 })).items;
+    const details = await Promise.all(valid.map((d) => nurse.devices.get({ id: d.id })));
+    const ok = details.find((d) => d.device.anlage1 === 1 && d.verdict.mayUse && d.device.software_version)!;
+    await app.services.db.updateTable('device_models').set({ software_version: `${ok.device.software_version}.1` }).where('id', '=', ok.device.model_id).execute();
+    const reasons = (await nurse.devices.get({ id: ok.device.id })).verdict.reasons;
+    expect(reasons).toEqual([{ kind: 'software_changed', instructed: ok.device.software_version, current: `${ok.device.software_version}.1` }]);
+  });
+
+  it('refuses bad sessions with a clear message and writes nothing', async () => {
+    const manager = await app.as('manager');
+    const nurse = await app.as('nurse');
+    const { device } = await uninstructedDevice();
+    const base = {
+      modelId: device.device.model_id,
+      siteId: device.device.site_id,
+      instructorRole: 'manufacturer' as const,
+      instructorName: 'Frau Vertrieb (Hersteller)',
+      method: 'in_person' as const,
+      instructedOn: '2026-11-21',
+      trainees: [await app.userId('nurse')],
+    };
+    const blocked = (await app.services.db.selectFrom('users').select('id').where('blocked_at', 'is not', null).executeTakeFirstOrThrow()).id;
+    const before = await Promise.all([count('instructions'), count('instruction_trainees')]);
+
+    const future = await rejection(manager.instructions.record({ ...base, instructedOn: '2026-11-23' }));
+    expect(future.fieldErrors?.instructedOn).toMatch(/future/);
+    expect((await rejection(manager.instructions.record({ ...base, trainees: [blocked] }))).fieldErrors?.trainees).toMatch(/blocked/);
+    expect((await rejection(manager.instructions.record({ ...base, trainees: [await app.userId('manager')] }))).fieldErrors?.trainees).toMatch(/yourself/);
+    expect((await rejection(manager.instructions.record({ ...base, instructorName: undefined }))).fieldErrors?.instructorName).toMatch(/Name the instructor/);
+    expect((await rejection(manager.instructions.record({ ...base, trainees: [] }))).fieldErrors?.trainees).toMatch(/at least one/);
+    // An appointed-person session needs an appointed instructor.
+    expect(
+      (await rejection(manager.instructions.record({ ...base, instructorRole: 'appointed', instructorUserId: await app.userId('admin') }))).fieldErrors?.instructorUserId,
+    ).toMatch(/not an appointed person/);
+    // A nurse who is not appointed records nothing at all, least of all for herself.
+    expect((await rejection(nurse.instructions.record({ ...base, trainees: [await app.userId('technician')] }))).code).toBe('FORBIDDEN');
+    // Listing herself, she is told exactly that, in her language.
+    expect((await rejection(nurse.instructions.record(base), 'de')).fieldErrors?.trainees).toMatch(/nicht für sich selbst|für sich selbst/);
+    expect(await Promise.all([count('instructions'), count('instruction_trainees')])).toEqual(before);
+  });
+
+  it('an appointed nurse instructs colleagues but cannot record her own instruction', async () => {
+    const manager = await app.as('manager');
+    const nurseId = await app.userId('nurse');
+    const { device } = await uninstructedDevice();
+    await manager.instructions.appoint({
+      modelId: device.device.model_id,
+      siteId: device.device.site_id,
+      userId: nurseId,
+      instructedOn: '2026-10-01',
+      instructorName: 'Herr Außendienst',
+      evidence: 'Zertifikat 4711',
+    });
+    // Her own instruction by the manufacturer counts like any other.
+    const nurse = await app.as('nurse');
+    expect((await nurse.devices.get({ id: device.device.id })).verdict.mayUse).toBe(true);
+    const colleague = (await nurse.instructions.formOptions({ departmentId: device.device.department_id! })).trainees[0]!;
+    const session = {
+      modelId: device.device.model_id,
+      siteId: device.device.site_id,
+      instructorRole: 'appointed' as const,
+      instructorUserId: nurseId,
+      method: 'on_device' as const,
+      instructedOn: '2026-11-22',
+    };
+    const self = await rejection(nurse.instructions.record({ ...session, trainees: [nurseId, colleague.id] }));
+    expect(self.fieldErrors?.trainees).toMatch(/yourself/);
+    expect((await rejection(nurse.instructions.record({ ...session, instructorRole: 'manufacturer', instructorUserId: undefined, instructorName: 'X Y', trainees: [colleague.id] }))).fieldErrors?.instructorRole).toMatch(/only sessions you gave yourself/);
+    const saved = await nurse.instructions.record({ ...session, trainees: [colleague.id], paperSigned: true });
+    expect(saved.trainees).toBe(1);
+    const row = await app.services.db.selectFrom('instruction_trainees').selectAll().where('instruction_id', '=', saved.id).executeTakeFirstOrThrow();
+    expect(row.confirmation).toBe('paper');
+  });
+
+  it('the matrix shows each person and model; a person who left keeps their records', async () => {
+    const manager = await app.as('manager');
+    const nurseId = await app.userId('nurse');
+    const { departments } = await manager.instructions.scopes();
+    const icu = departments.find((d) => d.name === 'Intensivstation 1')!;
+    const m = await manager.instructions.matrix({ scope: { departmentId: icu.id } });
+    expect(m.models.length).toBeGreaterThan(0);
+    expect(m.people.length).toBe(10); // nine colleagues still there and the demo nurse
+    expect(m.people.map((p) => p.id)).toContain(nurseId);
+    const states = new Set(m.people.flatMap((p) => p.cells.map((c) => c.state)));
+    for (const s of ['current', 'missing']) expect(states).toContain(s);
+    expect(m.gaps).toEqual(m.models.map((_, i) => m.people.filter((p) => !['current', 'expiring'].includes(p.cells[i]!.state)).length));
+
+    const withBlocked = await manager.instructions.matrix({ scope: { departmentId: icu.id }, includeBlocked: true });
+    const departed = withBlocked.people.find((p) => p.blocked)!;
+    expect(departed).toBeDefined();
+    const record = await manager.instructions.personRecord({ userId: departed.id });
+    expect(record.person.blocked).toBe(true);
+    expect(record.instructions.length).toBeGreaterThanOrEqual(0);
+    // Looking at someone else's record is logged.
+    const log = await app.services.db.selectFrom('access_log').selectAll().where('subject', '=', `user:${departed.id}`).execute();
+    expect(log).toHaveLength(1);
+
+    // The nurse gets her own record, nobody else's.
+    const nurse = await app.as('nurse');
+    expect((await nurse.instructions.personRecord({})).person.id).toBe(nurseId);
+    expect((await rejection(nurse.instructions.personRecord({ userId: departed.id }))).code).toBe('FORBIDDEN');
+    expect((await rejection(nurse.instructions.matrix({ scope: { departmentId: icu.id } }))).code).toBe('FORBIDDEN');
+  });
+
+  it('instruction records cannot be changed behind the application either', async () => {
+    await expect(app.services.db.updateTable('instructions').set({ instructor_name: 'Someone else' }).execute()).rejects.toThrow(/append-only/);
+    await expect(app.services.db.deleteFrom('instruction_trainees').execute()).rejects.toThrow(/append-only/);
+  });
+
+  it('a defect report lands in the logbook and the technicians’ queue, and its reporter sees its state', async () => {
+    const nurse = await app.as('nurse');
+    const tech = await app.as('technician');
+    const { items } = await nurse.devices.list({ pageSize: 5 });
+    const device = items[0]!;
+    const before = await Promise.all([count('defect_reports'), count('logbook_entries')]);
+    const tooShort = await rejection(nurse.defects.report({ deviceId: device.id, text: 'kaputt'.slice(0, 3) }));
+    expect(tooShort.fieldErrors?.text).toMatch(/at least 5/);
+    expect(await Promise.all([count('defect_reports'), count('logbook_entries')])).toEqual(before);
+
+    const fd = new FormData();
+    fd.append('deviceId', device.id);
+    fd.append('text', 'Display flackert, Alarmton leise');
+    fd.append('incidentSuspected', 'on');
+    fd.append('photos', photo(await jpegWithGps(), 'display.jpg'));
+    const { id } = await nurse.defects.report(fd as never);
+    expect(await Promise.all([count('defect_reports'), count('logbook_entries')])).toEqual([before[0] + 1, before[1] + 1]);
+
+    const entry = (await nurse.logbook.list({ deviceId: device.id }))[0]!;
+    expect(entry).toMatchObject({ kind: 'defect_report', text: 'Display flackert, Alarmton leise', recorded_by_name: 'Paula Pflege' });
+    const [attachment] = entry.attachments;
+    const stored = await app.services.db.selectFrom('attachments').select('sha256').where('id', '=', attachment!.id).executeTakeFirstOrThrow();
+    expect((await sharp(app.services.files.read(stored.sha256)).metadata()).exif).toBeUndefined();
+
+    const queue = await tech.defects.queue();
+    expect(queue[0]).toMatchObject({ id, incident_suspected: 1, status: 'open', reporter_name: 'Paula Pflege' });
+    expect((await rejection(nurse.defects.handle({ id, action: 'start' }))).code).toBe('FORBIDDEN');
+    await tech.defects.handle({ id, action: 'start' });
+    expect((await nurse.defects.ofDevice({ deviceId: device.id }))[0]).toMatchObject({ id, status: 'in_progress' });
+    expect((await rejection(tech.defects.handle({ id, action: 'close' }))).fieldErrors?.resolution).toMatch(/what was found/);
+    await tech.defects.handle({ id, action: 'close', resolution: 'Display getauscht, Alarm geprüft' });
+    expect((await nurse.defects.ofDevice({ deviceId: device.id }))[0]).toMatchObject({ id, status: 'closed', resolution: 'Display getauscht, Alarm geprüft' });
+    expect((await nurse.logbook.list({ deviceId: device.id }))[0]).toMatchObject({ kind: 'defect_report', text: 'Display getauscht, Alarm geprüft' });
+    expect((await tech.defects.queue()).map((d) => d.id)).not.toContain(id);
+  });
+
+  it('each role’s start page shows its own work', async () => {
+    const nurse = await (await app.as('nurse')).start.page();
+    if (nurse.role !== 'nurse') throw new Error('expected the nurse page');
+    expect(nurse.instructions.length).toBeGreaterThan(0);
+    expect(nurse.instructions.every((i) => i.state !== 'current')).toBe(true);
+    expect(nurse.defects.length).toBeGreaterThan(0);
+
+    const tech = await (await app.as('technician')).start.page();
+    if (tech.role !== 'technician') throw new Error('expected the technician page');
+    expect(tech.due.overdue + tech.due.dueSoon).toBeGreaterThan(0);
+    expect(tech.due.items.every((d, i, all) => i === 0 || all[i - 1]!.dueOn <= d.dueOn)).toBe(true);
+
+    const manager = await (await app.as('manager')).start.page();
+    if (manager.role !== 'manager') throw new Error('expected the manager page');
+    expect(manager.counts.devices).toBe(200);
+    expect(manager.requests.length).toBeGreaterThan(0);
+  });
+
+  it('records the functional test before first use once', async () => {
+    const tech = await app.as('technician');
+    const rows = await app.services.db
+      .selectFrom('devices')
+      .innerJoin('device_models as m', 'm.id', 'devices.model_id')
+      .where('m.anlage1', '=', 1)
+      .select('devices.id')
+      .execute();
+    const ofDevice = await Promise.all(rows.map(async (r) => ({ id: r.id, info: await tech.instructions.ofDevice({ deviceId: r.id }) })));
+    const missing = ofDevice.find((d) => d.info.firstUse === null)!;
+    const done = ofDevice.find((d) => d.info.firstUse !== null)!;
+    expect((await rejection(tech.instructions.recordFirstUseTest({ deviceId: done.id, performedOn: '2026-11-01', performedBy: 'Hersteller', result: 'passed' }))).code).toBe('CONFLICT');
+    await tech.instructions.recordFirstUseTest({ deviceId: missing.id, performedOn: '2026-11-21', performedBy: 'Hersteller Außendienst', result: 'passed' });
+    expect((await tech.instructions.ofDevice({ deviceId: missing.id })).firstUse).toMatchObject({ performed_by: 'Hersteller Außendienst', result: 'passed' });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { softwareNewer, verdict, type VerdictInput } from './verdict.js';
+import { softwareNewer } from './status.js';
+import { verdict, type VerdictInput } from './verdict.js';
 
 const base: VerdictInput = {
   today: '2026-11-22',

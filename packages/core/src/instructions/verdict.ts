@@ -1,5 +1,6 @@
 import type { DeviceStatus } from '@medreg/db';
 import type { CalendarDate } from '../inspections/due.js';
+import { instructionStatus, isValidState, type InstructionRecord } from './status.js';
 
 /** One reason a user may not use a device now, most serious first. */
 export type VerdictReason =
@@ -24,15 +25,8 @@ export interface VerdictInput {
   /** Due dates of the device's recurring inspections. */
   inspections: { code: string; dueOn: CalendarDate }[];
   /** The user's instructions on the device's model; identical models share them (instruction is per model). */
-  instructions: { instructedOn: CalendarDate; validUntil: CalendarDate | null; softwareVersion: string | null }[];
+  instructions: InstructionRecord[];
 }
-
-// Versions as people write them ("2.10" after "2.9", "688F" before "690A"): digit runs compare as numbers.
-const versionOrder = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-
-/** Whether the device runs a later software version than the one the instruction covered. */
-export const softwareNewer = (current: string | null, instructed: string | null) =>
-  current !== null && instructed !== null && versionOrder.compare(current, instructed) > 0;
 
 /**
  * "May I use this device?" (MPBetreibV §4): not if it is locked, decommissioned or overdue for an inspection;
@@ -47,20 +41,12 @@ export function verdict(input: VerdictInput): Verdict {
 
   let instructedUntil: CalendarDate | null = null;
   if (input.device.anlage1) {
-    const current = input.device.softwareVersion;
-    const valid = input.instructions.filter(
-      (i) => (i.validUntil === null || i.validUntil >= input.today) && !softwareNewer(current, i.softwareVersion),
-    );
-    if (valid.length > 0) {
-      instructedUntil = valid.some((i) => i.validUntil === null) ? null : valid.map((i) => i.validUntil!).sort().at(-1)!;
-    } else {
-      // The newest instruction says what is missing: renewal after expiry, or one on the new software.
-      const latest = [...input.instructions].sort((a, b) => a.instructedOn.localeCompare(b.instructedOn)).at(-1);
-      if (!latest) reasons.push({ kind: 'not_instructed' });
-      else if (softwareNewer(current, latest.softwareVersion))
-        reasons.push({ kind: 'software_changed', instructed: latest.softwareVersion!, current: current! });
-      else reasons.push({ kind: 'instruction_expired', on: latest.validUntil! });
-    }
+    const s = instructionStatus(input.today, input.device.softwareVersion, input.instructions);
+    if (isValidState(s.state)) instructedUntil = s.until;
+    else if (s.state === 'missing') reasons.push({ kind: 'not_instructed' });
+    else if (s.state === 'outdated')
+      reasons.push({ kind: 'software_changed', instructed: s.latest!.softwareVersion!, current: input.device.softwareVersion! });
+    else reasons.push({ kind: 'instruction_expired', on: s.until! });
   }
   return { mayUse: reasons.length === 0, reasons, instructedUntil };
 }

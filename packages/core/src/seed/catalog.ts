@@ -188,3 +188,10 @@ export const demoUsers = [
 ] as const;
 
 export const DEMO_PASSWORD = 'demo-passwort';
+
+/** Ward staff without sign-in, so the training matrix has people in it; the first one of each ward has left. */
+export const wardStaffNames = {
+  first: ['Sabine', 'Jonas', 'Leonie', 'Mehmet', 'Katharina', 'Lukas', 'Aylin', 'Felix', 'Hannah', 'Piotr', 'Marie', 'David', 'Elif', 'Tobias', 'Nina', 'Stefan'],
+  last: ['Sommer', 'Becker', 'Wagner', 'Yilmaz', 'Hoffmann', 'Schulz', 'Koch', 'Richter', 'Klein', 'Nowak', 'Wolf', 'Neumann', 'Schröder', 'Braun', 'Zimmermann', 'Krüger'],
+} as const;
+export const WARD_STAFF_PER_WARD = 10;

@@ -3,7 +3,7 @@ import type { Services } from '../context.js';
 import { newShortCode } from '../devices/short-code.js';
 import { nextDueDate, today } from '../inspections/due.js';
 import { appendEntry } from '../logbook/append.server.js';
-import { demoUsers, DEMO_PASSWORD, inspectionTypes, manufacturers, models, sites } from './catalog.js';
+import { demoUsers, DEMO_PASSWORD, inspectionTypes, manufacturers, models, sites, WARD_STAFF_PER_WARD, wardStaffNames } from './catalog.js';
 
 /** A small deterministic PRNG so every fresh demo hospital looks the same. */
 function prng(seed: number) {
@@ -125,7 +125,7 @@ export async function seedDemo(services: Services): Promise<boolean> {
       manufacturerIds.set(name, id);
       await trx.insertInto('manufacturers').values({ id, name, address, country: null }).execute();
     }
-    const modelRows = [];
+    const modelRows: { id: string; seed: (typeof models)[number] }[] = [];
     for (const m of models) {
       const id = crypto.randomUUID();
       await trx
@@ -189,9 +189,21 @@ export async function seedDemo(services: Services): Promise<boolean> {
         occurredAt: `${commissioned}T09:00:00.000Z`,
         recordedAt: nowIso,
         recordedBy: technician,
-        text: 'Funktionsprüfung am Betriebsort bestanden; Einweisung der beauftragten Personen erfolgt.',
-        result: 'passed',
+        text: 'In Betrieb genommen.',
       });
+      // The functional test before first use of an Anlage 1 device; a few lack it, so the page shows that too.
+      if (model.seed.anlage1 && i % 7 !== 3)
+        await appendEntry(trx, {
+          deviceId: id,
+          kind: 'functional_test',
+          occurredAt: `${commissioned}T09:30:00.000Z`,
+          recordedAt: nowIso,
+          recordedBy: technician,
+          performedBy: `${model.seed.manufacturer} (Außendienst)`,
+          result: 'passed',
+          text: 'Funktionsprüfung am Betriebsort vor der ersten Inbetriebnahme.',
+          details: { beforeFirstUse: true },
+        });
       // Most devices have a past inspection of each type; some are overdue, a few were never inspected.
       for (const code of model.seed.types) {
         if (rnd() < 0.1) continue;
@@ -218,31 +230,101 @@ export async function seedDemo(services: Services): Promise<boolean> {
     // every verdict: may use, not instructed, instruction expired.
     const nurse = userIds.get('nurse')!;
     const manager = userIds.get('manager')!;
-    const anlage1 = modelRows.filter((m) => m.seed.anlage1);
-    for (const [i, model] of anlage1.entries()) {
-      if (i % 2 === 1) continue;
-      const instructedOn = new Date(`${todayDate}T00:00:00Z`);
-      instructedOn.setUTCMonth(instructedOn.getUTCMonth() - (i === 0 ? 14 : 2 + (i % 7)));
-      const on = instructedOn.toISOString().slice(0, 10);
+    const monthsBefore = (months: number) => {
+      const d = new Date(`${todayDate}T00:00:00Z`);
+      d.setUTCMonth(d.getUTCMonth() - months);
+      return d.toISOString().slice(0, 10);
+    };
+    const session = async (model: (typeof modelRows)[number], siteId: string | null, on: string, trainees: string[], instructor: { id: string; name: string } | null, confirmed: boolean) => {
       const id = crypto.randomUUID();
       await trx
         .insertInto('instructions')
         .values({
           id,
           model_id: model.id,
-          site_id: null,
-          instructor_user_id: manager,
-          instructor_name: 'Max Meier',
-          instructor_role: 'appointed',
+          site_id: siteId,
+          instructor_user_id: instructor?.id ?? null,
+          instructor_name: instructor?.name ?? `${model.seed.manufacturer} (Außendienst)`,
+          instructor_role: instructor ? 'appointed' : 'manufacturer',
           method: 'on_device',
           instructed_on: on,
-          valid_until: nextDueDate(on, 12, 'exact'),
+          valid_until: instructor ? nextDueDate(on, 12, 'exact') : null,
           software_version: model.seed.software ?? null,
+          remark: null,
           recorded_by: manager,
           recorded_at: nowIso,
         })
         .execute();
-      await trx.insertInto('instruction_trainees').values({ instruction_id: id, user_id: nurse, confirmed_at: `${on}T12:00:00.000Z` }).execute();
+      for (const t of trainees)
+        await trx
+          .insertInto('instruction_trainees')
+          .values({ instruction_id: id, user_id: t, confirmed_at: confirmed ? `${on}T12:00:00.000Z` : null, confirmation: confirmed ? 'app' : null })
+          .execute();
+      return id;
+    };
+    const anlage1 = modelRows.filter((m) => m.seed.anlage1);
+    const manufacturerTrained = monthsBefore(18);
+    // The technician is the appointed person (beauftragte Person) for every Anlage 1 model at both sites.
+    for (const model of anlage1)
+      for (const siteId of new Set(wards.map((w) => w.siteId))) {
+        const instructionId = await session(model, siteId, manufacturerTrained, [technician], null, true);
+        await trx
+          .insertInto('appointed_persons')
+          .values({
+            id: crypto.randomUUID(), model_id: model.id, site_id: siteId, user_id: technician, instructed_on: manufacturerTrained,
+            evidence: `Schulungszertifikat ${model.seed.manufacturer} Nr. ${1000 + anlage1.indexOf(model)}`, instruction_id: instructionId,
+            appointed_by: manager, appointed_at: nowIso, ended_at: null,
+          })
+          .execute();
+      }
+    const tom = { id: technician, name: 'Tom Techniker' };
+    for (const [i, model] of anlage1.entries()) {
+      if (i % 2 === 1) continue;
+      await session(model, null, monthsBefore(i === 0 ? 14 : 2 + (i % 7)), [nurse], tom, true);
+    }
+
+    // Ten colleagues per ward, most instructed on most of the ward's Anlage 1 models; the first one has left.
+    let n = 0;
+    for (const [wardName, ward] of wardIds) {
+      const staff: string[] = [];
+      for (let k = 0; k < WARD_STAFF_PER_WARD; k++, n++) {
+        const first = wardStaffNames.first[n % wardStaffNames.first.length]!;
+        const last = wardStaffNames.last[(n * 7 + 3) % wardStaffNames.last.length]!;
+        const id = crypto.randomUUID();
+        await trx
+          .insertInto('users')
+          .values({
+            id, name: `${first} ${last}`, email: `${first}.${last}.${n}@demo.medreg`.toLowerCase(), email_verified: services.dialect === 'postgres' ? true : 1,
+            image: null, created_at: nowIso, updated_at: nowIso, role: 'nurse', phone: null, locale: null, blocked_at: k === 0 ? nowIso : null,
+          })
+          .execute();
+        await trx.insertInto('user_departments').values({ user_id: id, department_id: ward.id }).execute();
+        staff.push(id);
+      }
+      const onWard = await trx.selectFrom('devices').select('model_id').distinct().where('department_id', '=', ward.id).execute();
+      for (const model of anlage1.filter((m) => onWard.some((d) => d.model_id === m.id))) {
+        const trainees = staff.filter(() => rnd() < 0.75);
+        if (trainees.length) await session(model, ward.siteId, monthsBefore(1 + Math.floor(rnd() * 13)), trainees, tom, rnd() < 0.7);
+      }
+      // Someone on the ward already asked to be instructed on a model they lack.
+      if (wardName !== 'Intensivstation 1') {
+        const model = anlage1.find((m) => onWard.some((d) => d.model_id === m.id));
+        const asking = staff[WARD_STAFF_PER_WARD - 1]!;
+        if (model) {
+          const has = await trx
+            .selectFrom('instruction_trainees as t')
+            .innerJoin('instructions as i', 'i.id', 't.instruction_id')
+            .select('t.user_id')
+            .where('t.user_id', '=', asking)
+            .where('i.model_id', '=', model.id)
+            .executeTakeFirst();
+          if (!has)
+            await trx
+              .insertInto('instruction_requests')
+              .values({ id: crypto.randomUUID(), user_id: asking, model_id: model.id, site_id: ward.siteId, device_id: null, requested_at: nowIso, status: 'open', closed_at: null, instruction_id: null })
+              .execute();
+        }
+      }
     }
   });
   return true;

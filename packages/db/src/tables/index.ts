@@ -16,7 +16,13 @@ import type {
   TestInstrumentTable,
 } from './inspections.js';
 import type { AttachmentTable, LogbookEntryTable } from './logbook.js';
-import type { AppointedPersonTable, InstructionTable, InstructionTraineeTable } from './instructions.js';
+import type {
+  AppointedPersonTable,
+  DefectReportTable,
+  InstructionRequestTable,
+  InstructionTable,
+  InstructionTraineeTable,
+} from './instructions.js';
 import type { LockTable } from './lockout.js';
 
 export * from './locations.js';
@@ -53,5 +59,7 @@ export interface Database {
   appointed_persons: AppointedPersonTable;
   instructions: InstructionTable;
   instruction_trainees: InstructionTraineeTable;
+  instruction_requests: InstructionRequestTable;
+  defect_reports: DefectReportTable;
   locks: LockTable;
 }

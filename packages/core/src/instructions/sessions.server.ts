@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import type { Kysely } from 'kysely';
+import type { Database } from '@medreg/db';
+import type { Services, SessionUser } from '../context.js';
+import { nextDueDate, today } from '../inspections/due.js';
+import { AppError, badInput, forbidden, notFound } from '../trpc/errors.js';
+import { isoDate } from '../trpc/schemas.js';
+import { isAppointed } from './appointed.server.js';
+
+const id = z.string({ error: 'errors.required' }).min(1, { error: 'errors.required' }).max(64);
+
+/** Who may record a session without being an appointed person for the model. */
+export const instructionRecorders = ['technician', 'manager', 'admin'] as const;
+
+export const recordInstructionInput = z
+  .object({
+    modelId: id,
+    siteId: id,
+    instructorRole: z.enum(['manufacturer', 'authorised', 'appointed'], { error: 'errors.invalidChoice' }),
+    /** A colleague who instructed (required for an appointed person) … */
+    instructorUserId: id.optional(),
+    /** … or an outside instructor: the manufacturer's or an authorised person's name. */
+    instructorName: z.string().trim().max(120).optional(),
+    method: z.enum(['in_person', 'on_device', 'online'], { error: 'errors.invalidChoice' }),
+    instructedOn: isoDate,
+    softwareVersion: z.string().trim().max(40).optional(),
+    /** Months until re-instruction; by default the model's interval; 0: no expiry. */
+    validMonths: z.number({ error: 'errors.notANumber' }).int({ error: 'errors.notANumber' }).min(0).max(120).optional(),
+    trainees: z.array(id, { error: 'instruction.noTrainees' }).min(1, { error: 'instruction.noTrainees' }).max(500),
+    /** The recorder holds an attendance list signed by every trainee. */
+    paperSigned: z.boolean().default(false),
+    remark: z.string().trim().max(1000).optional(),
+  })
+  .refine((v) => v.instructorUserId || (v.instructorName && v.instructorName.length >= 2), {
+    error: 'instruction.instructorMissing',
+    path: ['instructorName'],
+  });
+
+/**
+ * Records an instruction session: one model-level record with its trainees (every device of the model at
+ * the site shows it), closing their open requests for the model. Refused as a whole when any part is wrong.
+ */
+export async function recordInstruction(services: Services, user: SessionUser, input: z.output<typeof recordInstructionInput>) {
+  const { db } = services;
+  const now = services.now();
+  if (input.instructedOn > today(now)) throw badInput('errors.dateInFuture', {}, 'instructedOn');
+  const trainees = [...new Set(input.trainees)];
+  // Nobody signs off their own instruction, whatever their role.
+  if (trainees.includes(user.id)) throw badInput('instruction.selfTrainee', {}, 'trainees');
+  if (input.instructorUserId && trainees.includes(input.instructorUserId)) throw badInput('instruction.instructorIsTrainee', {}, 'trainees');
+
+  const [model, site] = await Promise.all([
+    db
+      .selectFrom('device_models')
+      .select(['id', 'software_version', 'instruction_validity_months'])
+      .where('id', '=', input.modelId)
+      .executeTakeFirst(),
+    db.selectFrom('sites').select('id').where('id', '=', input.siteId).executeTakeFirst(),
+  ]);
+  if (!model) throw badInput('errors.invalidChoice', {}, 'modelId');
+  if (!site) throw badInput('errors.invalidChoice', {}, 'siteId');
+
+  // Nurses and others record only as an appointed person instructing colleagues themselves.
+  const recorderAppointed = await isAppointed(db, user.id, model.id, input.siteId);
+  if (!(instructionRecorders as readonly string[]).includes(user.role)) {
+    if (!recorderAppointed) throw forbidden();
+    if (input.instructorRole !== 'appointed' || (input.instructorUserId ?? user.id) !== user.id)
+      throw badInput('instruction.onlyAsInstructor', {}, 'instructorRole');
+  }
+
+  let instructorName = input.instructorName ?? '';
+  if (input.instructorUserId) {
+    const instructor = await db.selectFrom('users').select(['name', 'blocked_at']).where('id', '=', input.instructorUserId).executeTakeFirst();
+    if (!instructor || instructor.blocked_at) throw badInput('errors.invalidChoice', {}, 'instructorUserId');
+    instructorName = instructor.name;
+  }
+  if (input.instructorRole === 'appointed') {
+    if (!input.instructorUserId) throw badInput('instruction.instructorNotAppointed', {}, 'instructorUserId');
+    if (!(await isAppointed(db, input.instructorUserId, model.id, input.siteId)))
+      throw badInput('instruction.instructorNotAppointed', {}, 'instructorUserId');
+  }
+
+  const people = await db.selectFrom('users').select(['id', 'blocked_at']).where('id', 'in', trainees).execute();
+  if (people.length !== trainees.length) throw badInput('instruction.unknownTrainee', {}, 'trainees');
+  if (people.some((p) => p.blocked_at)) throw badInput('instruction.traineeBlocked', {}, 'trainees');
+
+  const months = input.validMonths ?? model.instruction_validity_months ?? 0;
+  const validUntil = months > 0 ? nextDueDate(input.instructedOn, months, 'exact') : null;
+  if (validUntil !== null && validUntil < today(now)) throw badInput('instruction.alreadyExpired', {}, 'instructedOn');
+  const at = now.toISOString();
+  const instructionId = crypto.randomUUID();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('instructions')
+      .values({
+        id: instructionId,
+        model_id: model.id,
+        site_id: input.siteId,
+        instructor_user_id: input.instructorUserId ?? null,
+        instructor_name: instructorName,
+        instructor_role: input.instructorRole,
+        method: input.method,
+        instructed_on: input.instructedOn,
+        software_version: input.softwareVersion || model.software_version,
+        valid_until: validUntil,
+        remark: input.remark || null,
+        recorded_by: user.id,
+        recorded_at: at,
+      })
+      .execute();
+    await trx
+      .insertInto('instruction_trainees')
+      .values(
+        trainees.map((t) => ({
+          instruction_id: instructionId,
+          user_id: t,
+          confirmed_at: input.paperSigned ? at : null,
+          confirmation: input.paperSigned ? ('paper' as const) : null,
+        })),
+      )
+      .execute();
+    await trx
+      .updateTable('instruction_requests')
+      .set({ status: 'done', closed_at: at, instruction_id: instructionId })
+      .where('status', '=', 'open')
+      .where('model_id', '=', model.id)
+      .where('user_id', 'in', trainees)
+      .execute();
+  });
+  return { id: instructionId, validUntil, trainees: trainees.length };
+}
+
+/** A trainee confirms in the app that they were instructed: their side of the record. */
+export async function confirmInstruction(services: Services, user: SessionUser, instructionId: string) {
+  const res = await services.db
+    .updateTable('instruction_trainees')
+    .set({ confirmed_at: services.now().toISOString(), confirmation: 'app' })
+    .where('instruction_id', '=', instructionId)
+    .where('user_id', '=', user.id)
+    .where('confirmed_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) {
+    const seen = await services.db
+      .selectFrom('instruction_trainees')
+      .select('confirmed_at')
+      .where('instruction_id', '=', instructionId)
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    if (!seen) throw notFound();
+    throw new AppError('CONFLICT', 'instruction.alreadyConfirmed');
+  }
+}
+
+/** Sessions on a model at a site, newest first: the model-level record each device's page shows. */
+export async function sessionsOnModel(db: Kysely<Database>, modelId: string, siteId: string, opts: { withNames: boolean; limit?: number }) {
+  const sessions = await db
+    .selectFrom('instructions as i')
+    .where('i.model_id', '=', modelId)
+    .where((eb) => eb.or([eb('i.site_id', '=', siteId), eb('i.site_id', 'is', null)]))
+    .select((eb) => [
+      'i.id',
+      'i.instructed_on',
+      'i.instructor_name',
+      'i.instructor_role',
+      'i.method',
+      'i.software_version',
+      'i.valid_until',
+      eb.selectFrom('instruction_trainees as t').whereRef('t.instruction_id', '=', 'i.id').select(eb.fn.countAll<number>().as('n')).as('trainee_count'),
+    ])
+    .orderBy('i.instructed_on', 'desc')
+    .orderBy('i.recorded_at', 'desc')
+    .limit(opts.limit ?? 10)
+    .execute();
+  const names = new Map<string, string[]>();
+  if (opts.withNames && sessions.length) {
+    const rows = await db
+      .selectFrom('instruction_trainees as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .where('t.instruction_id', 'in', sessions.map((s) => s.id))
+      .select(['t.instruction_id', 'u.name'])
+      .orderBy('u.name')
+      .execute();
+    for (const r of rows) names.set(r.instruction_id, [...(names.get(r.instruction_id) ?? []), r.name]);
+  }
+  return sessions.map((s) => ({ ...s, trainee_count: Number(s.trainee_count), trainees: opts.withNames ? (names.get(s.id) ?? []) : null }));
+}
+
+/** What the session form offers: models, sites, the people of a ward, and who is appointed where. */
+export async function sessionFormOptions(db: Kysely<Database>, user: SessionUser, departmentId: string | undefined) {
+  const [models, sites, departments, appointed] = await Promise.all([
+    db
+      .selectFrom('device_models as m')
+      .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
+      .select(['m.id', 'm.name', 'mf.name as manufacturer_name', 'm.anlage1', 'm.software_version', 'm.instruction_validity_months'])
+      .orderBy('m.anlage1', 'desc')
+      .orderBy('m.name')
+      .execute(),
+    db.selectFrom('sites').select(['id', 'name']).orderBy('name').execute(),
+    db.selectFrom('departments').select(['id', 'name', 'site_id']).orderBy('name').execute(),
+    db
+      .selectFrom('appointed_persons as a')
+      .innerJoin('users as u', 'u.id', 'a.user_id')
+      .where('a.ended_at', 'is', null)
+      .where('u.blocked_at', 'is', null)
+      .select(['a.model_id', 'a.site_id', 'a.user_id', 'u.name'])
+      .execute(),
+  ]);
+  let people = db.selectFrom('users as u').where('u.blocked_at', 'is', null).select(['u.id', 'u.name', 'u.role']).orderBy('u.name');
+  if (departmentId) people = people.where('u.id', 'in', (eb) => eb.selectFrom('user_departments').select('user_id').where('department_id', '=', departmentId));
+  // Without a ward chosen, the list would be every account of a hospital group: only then is it capped.
+  const trainees = (await people.limit(departmentId ? 2000 : 500).execute()).filter((p) => p.id !== user.id);
+  return { models, sites, departments, appointed, trainees };
+}

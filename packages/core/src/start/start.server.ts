@@ -1,0 +1,164 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '@medreg/db';
+import type { SessionUser } from '../context.js';
+import { locationText, visibleDevices } from '../devices/queries.server.js';
+import { countOpenDefects, defectQueue, myDefects } from '../defects/defects.server.js';
+import type { CalendarDate } from '../inspections/due.js';
+import { assignedTypesOf } from '../inspections/queries.server.js';
+import { openRequestsByModel, myRequests } from '../instructions/requests.server.js';
+import { EXPIRING_DAYS, instructionStatus, type InstructionRecord } from '../instructions/status.js';
+import { countOpenLocks, openLocks } from '../lockout/lock.server.js';
+
+/**
+ * Anlage 1 models in use on the user's wards on which they are not (or soon no longer) validly instructed,
+ * with whom to ask there and whether they already asked.
+ */
+export async function openInstructionsOf(db: Kysely<Database>, user: SessionUser, today: CalendarDate) {
+  if (user.departmentIds.length === 0) return [];
+  const models = await db
+    .selectFrom('devices')
+    .innerJoin('device_models as m', 'm.id', 'devices.model_id')
+    .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
+    .innerJoin('sites as s', 's.id', 'devices.site_id')
+    .where('devices.department_id', 'in', user.departmentIds)
+    .where('devices.status', '!=', 'decommissioned')
+    .where('m.anlage1', '=', 1)
+    .select(['m.id', 'm.name', 'mf.name as manufacturer_name', 'm.software_version', 's.id as site_id', 's.name as site_name'])
+    .select((eb) => [eb.fn.min('devices.code').as('device_code'), eb.fn.countAll<number>().as('devices')])
+    .groupBy(['m.id', 'm.name', 'mf.name', 'm.software_version', 's.id', 's.name'])
+    .orderBy('m.name')
+    .execute();
+  if (models.length === 0) return [];
+  const modelIds = [...new Set(models.map((m) => m.id))];
+  const [records, requests, appointed] = await Promise.all([
+    db
+      .selectFrom('instruction_trainees as t')
+      .innerJoin('instructions as i', 'i.id', 't.instruction_id')
+      .where('t.user_id', '=', user.id)
+      .where('i.model_id', 'in', modelIds)
+      .select(['i.model_id', 'i.instructed_on', 'i.valid_until', 'i.software_version'])
+      .execute(),
+    db
+      .selectFrom('instruction_requests')
+      .where('user_id', '=', user.id)
+      .where('status', '=', 'open')
+      .where('model_id', 'in', modelIds)
+      .select(['model_id', 'requested_at'])
+      .execute(),
+    db
+      .selectFrom('appointed_persons as a')
+      .innerJoin('users as u', 'u.id', 'a.user_id')
+      .where('a.model_id', 'in', modelIds)
+      .where('a.ended_at', 'is', null)
+      .where('u.blocked_at', 'is', null)
+      .select(['a.model_id', 'a.site_id', 'u.name', 'u.phone'])
+      .orderBy('u.name')
+      .execute(),
+  ]);
+  const recordsOf = new Map<string, InstructionRecord[]>();
+  for (const r of records)
+    recordsOf.set(r.model_id, [...(recordsOf.get(r.model_id) ?? []), { instructedOn: r.instructed_on, validUntil: r.valid_until, softwareVersion: r.software_version }]);
+  return models
+    .map((m) => {
+      const status = instructionStatus(today, m.software_version, recordsOf.get(m.id) ?? [], EXPIRING_DAYS);
+      return {
+        modelId: m.id,
+        model: m.name,
+        manufacturer: m.manufacturer_name,
+        site: m.site_name,
+        deviceCode: String(m.device_code),
+        devices: Number(m.devices),
+        state: status.state,
+        until: status.until,
+        requestedAt: requests.find((r) => r.model_id === m.id)?.requested_at ?? null,
+        appointed: appointed.filter((a) => a.model_id === m.id && a.site_id === m.site_id).map((a) => ({ name: a.name, phone: a.phone })),
+      };
+    })
+    .filter((m) => m.state !== 'current');
+}
+
+/** Instructions recorded for the user that they have not confirmed yet. */
+export async function unconfirmedInstructions(db: Kysely<Database>, userId: string) {
+  return db
+    .selectFrom('instruction_trainees as t')
+    .innerJoin('instructions as i', 'i.id', 't.instruction_id')
+    .innerJoin('device_models as m', 'm.id', 'i.model_id')
+    .where('t.user_id', '=', userId)
+    .where('t.confirmed_at', 'is', null)
+    .select(['i.id', 'i.instructed_on', 'i.instructor_name', 'i.method', 'm.name as model_name'])
+    .orderBy('i.instructed_on', 'desc')
+    .limit(50)
+    .execute();
+}
+
+/** Inspections overdue or due within 30 days on the devices the user may see, soonest first. */
+export async function dueWork(db: Kysely<Database>, user: SessionUser, today: CalendarDate, limit = 50) {
+  const devices = await visibleDevices(db, user)
+    .where('devices.status', '!=', 'decommissioned')
+    .select(['devices.id', 'devices.code', 'devices.model_id', 'devices.commissioned_on', 'devices.inventory_number', 'm.name as model_name', 's.name as site_name', 'dep.name as department_name', 'r.name as room_name'])
+    .execute();
+  const types = await assignedTypesOf(db, devices, today);
+  const items = devices.flatMap((d) =>
+    (types.get(d.id) ?? [])
+      .filter((t) => t.state !== 'ok')
+      .map((t) => ({ deviceCode: d.code, inventoryNumber: d.inventory_number, model: d.model_name, location: locationText(d), type: { code: t.code, name_de: t.name_de, name_en: t.name_en }, dueOn: t.due_on, state: t.state })),
+  );
+  items.sort((a, b) => a.dueOn.localeCompare(b.dueOn) || a.inventoryNumber.localeCompare(b.inventoryNumber));
+  return { overdue: items.filter((i) => i.state === 'overdue').length, dueSoon: items.filter((i) => i.state === 'due_soon').length, items: items.slice(0, limit) };
+}
+
+/** Suspected incidents whose BfArM report is not recorded yet: a decision for the device-safety officer. */
+async function unreportedIncidents(db: Kysely<Database>, user: SessionUser) {
+  return visibleDevices(db, user)
+    .innerJoin('locks', 'locks.device_id', 'devices.id')
+    .where('locks.released_at', 'is', null)
+    .where('locks.incident_suspected', '=', 1)
+    .where('locks.bfarm_reported_on', 'is', null)
+    .select(['devices.code', 'devices.inventory_number', 'm.name as model_name', 'locks.locked_at', 'locks.reason'])
+    .orderBy('locks.locked_at')
+    .limit(100)
+    .execute();
+}
+
+/** What each role's start page shows; every item links to where it is done. */
+export async function startPage(db: Kysely<Database>, user: SessionUser, now: Date, today: CalendarDate) {
+  switch (user.role) {
+    case 'nurse': {
+      const [instructions, unconfirmed, requests, defects, locks, appointedRequests] = await Promise.all([
+        openInstructionsOf(db, user, today),
+        unconfirmedInstructions(db, user.id),
+        myRequests(db, user, now),
+        myDefects(db, user.id),
+        openLocks(db, user),
+        openRequestsByModel(db, user),
+      ]);
+      return { role: 'nurse' as const, instructions, unconfirmed, requests, defects, locks: locks.slice(0, 50), appointedRequests };
+    }
+    case 'technician': {
+      const [due, defects, locks, unconfirmed] = await Promise.all([
+        dueWork(db, user, today),
+        defectQueue(db, user),
+        countOpenLocks(db, user),
+        unconfirmedInstructions(db, user.id),
+      ]);
+      return { role: 'technician' as const, due, defects: defects.slice(0, 50), openDefects: defects.length, locks, unconfirmed };
+    }
+    default: {
+      const [devices, locks, defects, requests, incidents, unconfirmed] = await Promise.all([
+        db.selectFrom('devices').where('status', '!=', 'decommissioned').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
+        countOpenLocks(db, user),
+        countOpenDefects(db, user),
+        openRequestsByModel(db, user),
+        unreportedIncidents(db, user),
+        unconfirmedInstructions(db, user.id),
+      ]);
+      return {
+        role: 'manager' as const,
+        counts: { devices: Number(devices?.n ?? 0), locks, defects, requests: requests.reduce((n, g) => n + g.people.length, 0) },
+        requests,
+        incidents,
+        unconfirmed,
+      };
+    }
+  }
+}
