@@ -1,8 +1,10 @@
 import { trpcServer } from '@hono/trpc-server';
 import { Hono } from 'hono';
+import Papa from 'papaparse';
 import { z } from 'zod';
 import {
   appRouter,
+  createCaller,
   createContext,
   describeError,
   labelData,
@@ -11,13 +13,15 @@ import {
   lockoutCardData,
   readAttachment,
   requestLocale,
+  today,
+  type Context,
   type Services,
   type SessionUser,
 } from '@medreg/core';
 import { formatDate, formatInstant, isLocale, translator, type Locale } from '@medreg/i18n';
-import { LABEL_LAYOUTS, renderLabels, renderLockoutCard } from '@medreg/print';
+import { LABEL_LAYOUTS, renderInstructionMatrix, renderInstructionRecord, renderLabels, renderLockoutCard } from '@medreg/print';
 
-type Env = { Variables: { user: SessionUser; locale: Locale } };
+type Env = { Variables: { user: SessionUser; locale: Locale; ctx: Context } };
 
 /** ASCII fallback plus RFC 5987 UTF-8 name, so a download name can never break the header. */
 function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
@@ -50,10 +54,11 @@ export function createApiApp(services: Services) {
 
   // Routes below need a signed-in user.
   app.use('/api/*', async (c, next) => {
-    const { user, locale, t } = await createContext(services, c.req.raw.headers);
-    if (!user) return c.json({ error: t('errors.unauthorized') }, 401);
-    c.set('user', user);
-    c.set('locale', locale);
+    const ctx = await createContext(services, c.req.raw.headers);
+    if (!ctx.user) return c.json({ error: ctx.t('errors.unauthorized') }, 401);
+    c.set('user', ctx.user);
+    c.set('locale', ctx.locale);
+    c.set('ctx', ctx);
     await next();
   });
 
@@ -129,6 +134,114 @@ export function createApiApp(services: Services) {
     return c.body(new Uint8Array(pdf), 200, {
       'Content-Type': 'application/pdf',
       'Content-Disposition': contentDisposition('inline', name),
+      'Cache-Control': 'no-store',
+    });
+  });
+
+  /** The same procedures the pages call, so exports obey the same rules and land in the same access log. */
+  const callerFor = (c: { get(key: 'ctx'): Context }, locale: Locale) => createCaller({ ...c.get('ctx'), locale, t: translator(locale) });
+  const asError = (c: { json: (body: unknown, status: 400 | 403 | 404) => Response }, e: unknown, locale: Locale) => {
+    const d = describeError(e, translator(locale));
+    return c.json({ error: d.message }, d.code === 'FORBIDDEN' ? 403 : d.code === 'NOT_FOUND' ? 404 : 400);
+  };
+
+  const matrixQuery = z.object({
+    scope: z.string().regex(/^(department|site):[\w-]{1,64}$/),
+    blocked: z.enum(['0', '1']).optional(),
+    lang: z.string().optional(),
+  });
+  async function matrixFor(c: Parameters<typeof callerFor>[0] & { req: { query(): Record<string, string> } }, locale: Locale) {
+    const q = matrixQuery.safeParse(c.req.query());
+    if (!q.success) return null;
+    const [kind, id] = q.data.scope.split(':') as [string, string];
+    return callerFor(c, locale).instructions.matrix({ scope: kind === 'site' ? { siteId: id } : { departmentId: id }, includeBlocked: q.data.blocked === '1' });
+  }
+  const localeOf = (c: { req: { query(k: string): string | undefined }; get(k: 'locale'): Locale }) => {
+    const lang = c.req.query('lang');
+    return isLocale(lang) ? lang : c.get('locale');
+  };
+
+  /** The training matrix as CSV: one row per person, one column per model (state and date). */
+  app.get('/api/instructions/matrix.csv', async (c) => {
+    const locale = localeOf(c);
+    const t = translator(locale);
+    let matrix;
+    try {
+      matrix = await matrixFor(c, locale);
+    } catch (e) {
+      return asError(c, e, locale);
+    }
+    if (!matrix) return c.json({ error: t('errors.badRequest') }, 400);
+    const header = [t('matrix.person'), t('matrix.blocked'), ...matrix.models.map((m) => `${m.manufacturer_name} ${m.name}`)];
+    const rows = matrix.people.map((p) => [
+      p.name,
+      p.blocked ? t('matrix.blocked') : '',
+      ...p.cells.map((cell) => `${t(`instructionPdf.states.${cell.state}`)}${cell.until ? ` ${formatDate(locale, cell.until)}` : ''}`),
+    ]);
+    // German spreadsheets split on semicolons; a BOM makes them read UTF-8. Formula-like names are defused.
+    const csv = Papa.unparse([header, ...rows], { delimiter: locale === 'de' ? ';' : ',', escapeFormulae: true, newline: '\r\n' });
+    return c.body(`\ufeff${csv}`, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': contentDisposition('attachment', `${t('matrix.title')}-${matrix.scopeName}-${matrix.today}.csv`),
+      'Cache-Control': 'no-store',
+    });
+  });
+
+  app.get('/api/instructions/matrix.pdf', async (c) => {
+    const locale = localeOf(c);
+    const t = translator(locale);
+    let matrix;
+    try {
+      matrix = await matrixFor(c, locale);
+    } catch (e) {
+      return asError(c, e, locale);
+    }
+    if (!matrix) return c.json({ error: t('errors.badRequest') }, 400);
+    const pdf = await renderInstructionMatrix({
+      locale,
+      scope: matrix.scopeName,
+      generatedOn: matrix.today,
+      models: matrix.models.map((m) => ({ name: m.name, manufacturer: m.manufacturer_name })),
+      people: matrix.people.map((p) => ({ name: p.name, blocked: p.blocked, cells: p.cells })),
+    });
+    return c.body(new Uint8Array(pdf), 200, {
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': contentDisposition('inline', `${t('matrix.title')}-${matrix.scopeName}-${matrix.today}.pdf`),
+      'Cache-Control': 'no-store',
+    });
+  });
+
+  /** A person's instruction record (Gerätepass): one's own, or anyone's for managers. */
+  app.get('/api/instructions/record.pdf', async (c) => {
+    const locale = localeOf(c);
+    const userId = c.req.query('userId') || undefined;
+    let record;
+    try {
+      record = await callerFor(c, locale).instructions.personRecord({ userId });
+    } catch (e) {
+      return asError(c, e, locale);
+    }
+    const pdf = await renderInstructionRecord({
+      locale,
+      generatedOn: today(services.now()),
+      person: { name: record.person.name, departments: record.departments },
+      instructions: record.instructions.map((i) => ({
+        model: i.model_name,
+        manufacturer: i.manufacturer_name,
+        instructedOn: i.instructed_on,
+        instructor: i.instructor_name,
+        instructorRole: i.instructor_role,
+        method: i.method,
+        softwareVersion: i.software_version,
+        validUntil: i.valid_until,
+        state: i.state,
+        confirmation: i.confirmation,
+      })),
+      appointments: record.appointments.map((a) => ({ model: a.model_name, manufacturer: a.manufacturer_name, site: a.site_name, since: (a.appointed_at ?? a.instructed_on).slice(0, 10) })),
+    });
+    return c.body(new Uint8Array(pdf), 200, {
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': contentDisposition('inline', `${translator(locale)('instructionPdf.recordTitle')}-${record.person.name}.pdf`),
       'Cache-Control': 'no-store',
     });
   });

@@ -7,3 +7,9 @@ export {
   type LabelLayout,
   type LabelSheetData,
 } from './labels.js';
+export {
+  renderInstructionMatrix,
+  type InstructionMatrixPdfData,
+  type MatrixCellState,
+} from './instruction-matrix.js';
+export { renderInstructionRecord, type InstructionRecordPdfData } from './instruction-record.js';

@@ -114,3 +114,20 @@ export async function endAppointment(services: Services, appointmentId: string) 
     .executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) throw notFound();
 }
+
+/** Every active appointment, by model and site: the overview managers keep. */
+export async function allAppointments(db: Kysely<Database>) {
+  return db
+    .selectFrom('appointed_persons as a')
+    .innerJoin('users as u', 'u.id', 'a.user_id')
+    .innerJoin('device_models as m', 'm.id', 'a.model_id')
+    .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
+    .innerJoin('sites as s', 's.id', 'a.site_id')
+    .where('a.ended_at', 'is', null)
+    .select(['a.id', 'a.model_id', 'a.site_id', 'u.name', 'u.blocked_at', 'm.name as model_name', 'mf.name as manufacturer_name', 's.name as site_name', 'a.instructed_on', 'a.evidence'])
+    .orderBy('m.name')
+    .orderBy('s.name')
+    .orderBy('u.name')
+    .limit(5000)
+    .execute();
+}

@@ -4,7 +4,7 @@ import { today } from '../inspections/due.js';
 import { allow, anyUser, router } from '../trpc/init.js';
 import { forbidden, notFound } from '../trpc/errors.js';
 import { logAccess } from '../users/access-log.server.js';
-import { appointInput, appointPerson, appointedPersons, endAppointment } from './appointed.server.js';
+import { allAppointments, appointInput, appointPerson, appointedPersons, endAppointment } from './appointed.server.js';
 import { firstUseTest, firstUseTestInput, recordFirstUseTest } from './first-use.server.js';
 import { instructionRecordOf, trainingMatrix } from './matrix.server.js';
 import { openRequestsByModel, requestInstruction, withdrawRequest } from './requests.server.js';
@@ -33,9 +33,9 @@ export const instructionsRouter = router({
     }),
 
   formOptions: anyUser()
-    .input(z.object({ departmentId: id.optional() }))
+    .input(z.object({ departmentId: id.optional(), include: z.array(id).max(500).default([]) }))
     .query(async ({ ctx, input }) => {
-      const options = await sessionFormOptions(ctx.services.db, ctx.user, input.departmentId);
+      const options = await sessionFormOptions(ctx.services.db, ctx.user, input.departmentId, input.include);
       if ((instructionRecorders as readonly string[]).includes(ctx.user.role)) return options;
       // Others record only on the models they are appointed for.
       const mine = options.appointed.filter((a) => a.user_id === ctx.user.id);
@@ -61,6 +61,8 @@ export const instructionsRouter = router({
   appointed: anyUser()
     .input(z.object({ modelId: id, siteId: id }))
     .query(({ ctx, input }) => appointedPersons(ctx.services.db, input.modelId, input.siteId)),
+
+  appointments: staff.query(({ ctx }) => allAppointments(ctx.services.db)),
 
   appoint: managers.input(appointInput).mutation(({ ctx, input }) => appointPerson(ctx.services, ctx.user, input)),
 

@@ -186,7 +186,7 @@ export async function sessionsOnModel(db: Kysely<Database>, modelId: string, sit
 }
 
 /** What the session form offers: models, sites, the people of a ward, and who is appointed where. */
-export async function sessionFormOptions(db: Kysely<Database>, user: SessionUser, departmentId: string | undefined) {
+export async function sessionFormOptions(db: Kysely<Database>, user: SessionUser, departmentId: string | undefined, include: string[] = []) {
   const [models, sites, departments, appointed] = await Promise.all([
     db
       .selectFrom('device_models as m')
@@ -206,7 +206,14 @@ export async function sessionFormOptions(db: Kysely<Database>, user: SessionUser
       .execute(),
   ]);
   let people = db.selectFrom('users as u').where('u.blocked_at', 'is', null).select(['u.id', 'u.name', 'u.role']).orderBy('u.name');
-  if (departmentId) people = people.where('u.id', 'in', (eb) => eb.selectFrom('user_departments').select('user_id').where('department_id', '=', departmentId));
+  // The ward's people, and whoever is already chosen (those who asked, from "plan a session").
+  if (departmentId)
+    people = people.where((eb) =>
+      eb.or([
+        eb('u.id', 'in', eb.selectFrom('user_departments').select('user_id').where('department_id', '=', departmentId)),
+        ...(include.length ? [eb('u.id', 'in', include)] : []),
+      ]),
+    );
   // Without a ward chosen, the list would be every account of a hospital group: only then is it capped.
   const trainees = (await people.limit(departmentId ? 2000 : 500).execute()).filter((p) => p.id !== user.id);
   return { models, sites, departments, appointed, trainees };

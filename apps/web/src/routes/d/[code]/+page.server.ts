@@ -5,15 +5,28 @@ import type { MessageKey } from '@medreg/i18n';
 import type { Actions, PageServerLoad } from './$types';
 
 /** What a redirect back to the device page says it did (`?saved=1` …). */
-const FLASHES = { saved: 'inspection.saved', locked: 'lock.done', released: 'lock.releaseDone', reported: 'lock.reportDone' } as const satisfies Record<string, MessageKey>;
+const FLASHES = {
+  saved: 'inspection.saved',
+  locked: 'lock.done',
+  released: 'lock.releaseDone',
+  reported: 'lock.reportDone',
+  defect: 'defect.done',
+  requested: 'instruction.requestDone',
+  withdrawn: 'instruction.withdrawn',
+  firstUse: 'instruction.firstUseSaved',
+} as const satisfies Record<string, MessageKey>;
 
 /** `/d/<code>` is the stable address printed in QR codes. */
 export const load: PageServerLoad = async ({ locals, params, url }) => {
   try {
     const detail = await locals.api.devices.get({ code: params.code });
-    const logbook = await locals.api.logbook.list({ deviceId: detail.device.id });
+    const [logbook, instructions, defects] = await Promise.all([
+      locals.api.logbook.list({ deviceId: detail.device.id }),
+      locals.api.instructions.ofDevice({ deviceId: detail.device.id }),
+      locals.api.defects.ofDevice({ deviceId: detail.device.id }),
+    ]);
     // The hospital's date, not the server's or the browser's: the BfArM form's default and limit.
-    return { ...detail, logbook, today: today(new Date()), flash: Object.entries(FLASHES).find(([flag]) => url.searchParams.has(flag))?.[1] ?? null };
+    return { ...detail, logbook, instructions, defects, today: today(new Date()), flash: Object.entries(FLASHES).find(([flag]) => url.searchParams.has(flag))?.[1] ?? null };
   } catch (e) {
     const d = describeError(e, locals.t);
     error(d.code === 'NOT_FOUND' ? 404 : 400, d.message);
@@ -21,6 +34,25 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 };
 
 export const actions: Actions = {
+  /** "Please instruct me on this model": one tap from the verdict. */
+  request: async ({ locals, request, params }) => {
+    const form = await request.formData();
+    try {
+      await locals.api.instructions.request({ deviceId: String(form.get('deviceId') ?? '') });
+    } catch (e) {
+      return failFrom(e, locals.t);
+    }
+    redirect(303, `/d/${params.code}?requested=1`);
+  },
+  withdraw: async ({ locals, request, params }) => {
+    const form = await request.formData();
+    try {
+      await locals.api.instructions.withdrawRequest({ id: String(form.get('requestId') ?? '') });
+    } catch (e) {
+      return failFrom(e, locals.t);
+    }
+    redirect(303, `/d/${params.code}?withdrawn=1`);
+  },
   /** The device-safety officer records the incident report to the BfArM. */
   report: async ({ locals, request, params }) => {
     const form = await request.formData();
