@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Papa from 'papaparse';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withClientIp } from '@medreg/core';
@@ -327,5 +328,62 @@ describe.each(testDialects)('the HTTP API on %s', (dialect) => {
     expect((await send(`/api/labels.pdf?q=MT_1`, { headers: await headers('manager') })).status).toBe(404);
     expect((await send(`/api/labels.pdf?q=MT-1000`, { headers: await headers('manager') })).status).toBe(200);
     expect(await none.json()).toEqual({ error: 'No device matches this selection.' });
+  });
+
+  it('exports the training matrix as CSV and PDF to managers only, and logs who looked', async () => {
+    const scopes = await query<{ departments: { id: string; name: string }[] }>('manager', 'instructions.scopes', undefined);
+    const icu = scopes.departments.find((d) => d.name === 'Intensivstation 1')!;
+    const csv = await send(`/api/instructions/matrix.csv?scope=department:${icu.id}&lang=de`, { headers: await headers('manager') });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    // A byte-order mark, so spreadsheets read the umlauts as UTF-8.
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = Papa.parse<string[]>(new TextDecoder().decode(bytes), { delimiter: ';' }).data.filter((r) => r.length > 1);
+    expect(rows[0]!.slice(0, 2)).toEqual(['Person', 'gesperrt']);
+    const paula = rows.find((r) => r[0] === 'Paula Pflege')!;
+    expect(paula.slice(2).every((cell) => /^(gültig|läuft bald ab|abgelaufen|Software geändert|nicht eingewiesen)/.test(cell))).toBe(true);
+    expect(rows).toHaveLength(11); // header and ten people; the one who left only with ?blocked=1
+    const withBlocked = await send(`/api/instructions/matrix.csv?scope=department:${icu.id}&blocked=1&lang=en`, { headers: await headers('manager') });
+    expect((await withBlocked.text()).split('\r\n').slice(1).filter((l) => l.includes(',blocked,'))).toHaveLength(1);
+
+    const pdf = await send(`/api/instructions/matrix.pdf?scope=department:${icu.id}&lang=de`, { headers: await headers('manager') });
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    const dir = mkdtempSync(join(tmpdir(), 'matrix-api-'));
+    try {
+      writeFileSync(join(dir, 'm.pdf'), new Uint8Array(await pdf.arrayBuffer()));
+      const pdfText = execFileSync('pdftotext', ['-layout', join(dir, 'm.pdf'), '-'], { encoding: 'utf8' });
+      expect(pdfText).toContain('Einweisungsmatrix');
+      expect(pdfText).toContain('Paula Pflege');
+      expect(pdfText).toContain('Intensivstation 1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect((await send(`/api/instructions/matrix.csv?scope=department:${icu.id}`, { headers: await headers('nurse') })).status).toBe(403);
+    expect((await send(`/api/instructions/matrix.csv?scope=nonsense`, { headers: await headers('manager') })).status).toBe(400);
+    expect((await send(`/api/instructions/matrix.csv?scope=department:${icu.id}`)).status).toBe(401);
+    const logged = await app.services.db.selectFrom('access_log').select('action').where('subject', '=', `department:${icu.id}`).execute();
+    expect(logged.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('gives a person their own instruction record as PDF, managers anyone’s, nurses nobody else’s', async () => {
+    const own = await send('/api/instructions/record.pdf?lang=de', { headers: await headers('nurse') });
+    expect(own.status).toBe(200);
+    const dir = mkdtempSync(join(tmpdir(), 'record-api-'));
+    try {
+      writeFileSync(join(dir, 'r.pdf'), new Uint8Array(await own.arrayBuffer()));
+      const text = execFileSync('pdftotext', ['-layout', join(dir, 'r.pdf'), '-'], { encoding: 'utf8' });
+      expect(text).toContain('Paula Pflege');
+      expect(text).toContain('Intensivstation 1');
+      expect(text).toMatch(/Seite 1 von \d/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const tech = await app.userId('technician');
+    expect((await send(`/api/instructions/record.pdf?userId=${tech}`, { headers: await headers('nurse') })).status).toBe(403);
+    const byManager = await send(`/api/instructions/record.pdf?userId=${tech}&lang=en`, { headers: await headers('manager') });
+    expect(byManager.status).toBe(200);
+    expect(byManager.headers.get('content-disposition')).toContain('Device instruction record-Tom Techniker.pdf'.replace(/ /g, '%20'));
+    expect((await send('/api/instructions/record.pdf?userId=nobody', { headers: await headers('manager') })).status).toBe(404);
   });
 });
