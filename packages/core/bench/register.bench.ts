@@ -1,19 +1,29 @@
 /**
- * Register benchmark: fills a database with N devices (default 100,000) and measures the device list and
- * search as the API runs them (server side, no HTTP). Prints p50/p95/max per query kind.
+ * Register benchmark: fills a database with N devices (default 100,000), 5,000 people and 500,000 instruction
+ * records, and measures the device list, search, the verdict (the device page after a scan, through the tRPC
+ * procedure) and the training matrix as the API runs them (server side, no HTTP). Prints p50/p95/max.
  *   npm run bench                 # SQLite file and, if reachable, PostgreSQL
  *   BENCH_DEVICES=20000 npm run bench
  */
 import { performance } from 'node:perf_hooks';
 import { createTestDb, testDialects } from '@medreg/db/testing';
-import type { SessionUser } from '../src/context.js';
+import type { Services, SessionUser } from '../src/context.js';
 import { newShortCode } from '../src/devices/short-code.js';
 import { getDevice, listDevices } from '../src/devices/queries.server.js';
 import { labelData } from '../src/labels/labels.server.js';
+import { nextDueDate, today } from '../src/inspections/due.js';
+import { trainingMatrix } from '../src/instructions/matrix.server.js';
 import { countOpenLocks } from '../src/lockout/lock.server.js';
+import { createCaller } from '../src/router.js';
+import { dueWork, openInstructionsOf } from '../src/start/start.server.js';
+import { translator } from '@medreg/i18n';
 
 const N = Number(process.env.BENCH_DEVICES ?? 100_000);
 const RUNS = 200;
+const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 5_000);
+const INSTRUCTION_RECORDS = Number(process.env.BENCH_INSTRUCTIONS ?? 500_000);
+/** People per instruction session: records = sessions × trainees. */
+const PER_SESSION = 10;
 
 function stats(ms: number[]) {
   const s = [...ms].sort((a, b) => a - b);
@@ -21,10 +31,10 @@ function stats(ms: number[]) {
   return `p50 ${at(0.5).toFixed(2)} ms  p95 ${at(0.95).toFixed(2)} ms  max ${s[s.length - 1]!.toFixed(2)} ms`;
 }
 
-async function time(label: string, run: (i: number) => Promise<unknown>) {
-  for (let i = 0; i < 10; i++) await run(i); // warm-up
+async function time(label: string, run: (i: number) => Promise<unknown>, runs = RUNS) {
+  for (let i = 0; i < Math.min(10, runs); i++) await run(i); // warm-up
   const ms: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await run(i);
     ms.push(performance.now() - t0);
@@ -67,6 +77,38 @@ for (const dialect of testDialects) {
   }
   console.log(`\n${dialect}: ${N.toLocaleString('en')} devices inserted in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
+  // People: ward 0 has exactly 60 (the matrix case), the rest spread over the other wards.
+  const t1 = performance.now();
+  const people = Array.from({ length: PEOPLE }, (_, i) => ({
+    id: `u${i}`, name: `Person ${i}`, email: `u${i}@bench`, email_verified: dialect === 'postgres' ? true : 1, image: null, created_at: now,
+    updated_at: now, role: 'nurse' as const, phone: null, locale: null, blocked_at: null,
+  }));
+  for (let start = 0; start < people.length; start += 1000) {
+    await db.insertInto('users').values(people.slice(start, start + 1000)).execute();
+    await db
+      .insertInto('user_departments')
+      .values(people.slice(start, start + 1000).map((p, k) => ({ user_id: p.id, department_id: start + k < 60 ? 'dep0' : `dep${1 + ((start + k) % 59)}` })))
+      .execute();
+  }
+  // Instruction sessions of ten people each on a model, over three years; some expire yearly.
+  const sessions = Math.ceil(INSTRUCTION_RECORDS / PER_SESSION);
+  for (let start = 0; start < sessions; start += 2000) {
+    const rows = [];
+    const trainees = [];
+    for (let i = start; i < Math.min(sessions, start + 2000); i++) {
+      const day = new Date(Date.UTC(2024, 0, 1) + (i % 1000) * 86_400_000).toISOString().slice(0, 10);
+      rows.push({
+        id: `i${i}`, model_id: `m${(i * 37) % 200}`, site_id: 's', instructor_user_id: null, instructor_name: 'Hersteller', instructor_role: 'manufacturer' as const,
+        method: 'on_device' as const, instructed_on: day, software_version: null, valid_until: i % 3 === 0 ? null : nextDueDate(day, 12, 'exact'),
+        remark: null, recorded_by: 'u0', recorded_at: now,
+      });
+      for (let k = 0; k < PER_SESSION; k++) trainees.push({ instruction_id: `i${i}`, user_id: `u${(i * PER_SESSION + k * 131) % PEOPLE}`, confirmed_at: null, confirmation: null });
+    }
+    await db.insertInto('instructions').values(rows).execute();
+    for (let k = 0; k < trainees.length; k += 5000) await db.insertInto('instruction_trainees').values(trainees.slice(k, k + 5000)).execute();
+  }
+  console.log(`${dialect}: ${PEOPLE.toLocaleString('en')} people, ${(sessions * PER_SESSION).toLocaleString('en')} instruction records in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+
   const manager: SessionUser = { id: 'x', name: 'M', email: 'm@x', role: 'manager', phone: null, departmentIds: [] };
   const nurse: SessionUser = { ...manager, role: 'nurse', departmentIds: ['dep1', 'dep2'] };
   const codes = (await db.selectFrom('devices').select('code').limit(RUNS + 10).execute()).map((r) => r.code);
@@ -79,5 +121,18 @@ for (const dialect of testDialects) {
   await time('label data, 100 devices (number prefix)', (i) => labelData(db, manager, { q: `MT-1${String(100 + (i % 899)).padStart(3, '0')}` }, 'http://x', new Date()));
   await time('open-lock count on the device list (manager)', () => countOpenLocks(db, manager));
   await time('device by label code', (i) => getDevice(db, manager, { code: codes[i % codes.length]! }));
+
+  // The verdict as a nurse gets it after a scan: the devices.get procedure (lock, due dates, her instructions).
+  const services = { db, dialect, now: () => new Date(), baseUrl: 'http://x' } as unknown as Services;
+  const wardNurse = (i: number): SessionUser => ({ ...manager, id: `u${i % 60}`, role: 'nurse', departmentIds: ['dep0'] });
+  const ward0 = (await db.selectFrom('devices').select('code').where('department_id', '=', 'dep0').limit(RUNS).execute()).map((r) => r.code);
+  await time('verdict: device page after a scan (nurse)', (i) =>
+    createCaller({ services, user: wardNurse(i), locale: 'de', t: translator('de') }).devices.get({ code: ward0[i % ward0.length]! }),
+  );
+  const todayDate = today(new Date());
+  const matrix = await trainingMatrix(db, todayDate, { departmentId: 'dep0' });
+  await time(`matrix: ward of ${matrix.people.length} people × ${matrix.models.length} models`, () => trainingMatrix(db, todayDate, { departmentId: 'dep0' }));
+  await time('nurse start page: instructions she lacks', (i) => openInstructionsOf(db, wardNurse(i), todayDate));
+  await time(`technician start page: due work over all ${N.toLocaleString('en')} devices`, () => dueWork(db, manager, todayDate), 5);
   await t.drop();
 }

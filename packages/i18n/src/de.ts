@@ -238,6 +238,7 @@ export const de: Catalog = {
     model: 'Gerätemodell',
     site: 'Standort',
     ward: 'Personen der Station',
+    chooseWard: '– Station wählen –',
     allPeople: 'Alle Personen',
     instructorRole: 'Einweisung durch',
     instructorUser: 'Einweisende Person (Kollegin / Kollege)',

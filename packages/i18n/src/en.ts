@@ -232,6 +232,7 @@ export const en = {
     model: 'Device model',
     site: 'Site',
     ward: 'People of ward',
+    chooseWard: '– choose a ward –',
     allPeople: 'All people',
     instructorRole: 'Instructed by',
     instructorUser: 'Instructor (colleague)',

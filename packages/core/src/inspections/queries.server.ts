@@ -78,10 +78,11 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
     const entriesOf = byDevice(entries);
     const forms = new Map<string, FormField[]>();
     const formOf = (id: string, json: string) => forms.get(id) ?? forms.set(id, JSON.parse(json) as FormField[]).get(id)!;
+    const assignmentsOf = new Map<string, typeof assignments>();
+    for (const r of assignments) assignmentsOf.set(r.model_id, [...(assignmentsOf.get(r.model_id) ?? []), r]);
     for (const device of part) {
       const types: AssignedType[] = [];
-      for (const r of assignments) {
-        if (r.model_id !== device.model_id) continue;
+      for (const r of assignmentsOf.get(device.model_id) ?? []) {
         const override = overridesOf.get(device.id)?.find((o) => o.inspection_type_id === r.id);
         if (override?.exempt) continue;
         const interval = override?.interval_months ?? r.model_interval ?? r.type_interval;

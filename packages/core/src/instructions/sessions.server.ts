@@ -185,7 +185,7 @@ export async function sessionsOnModel(db: Kysely<Database>, modelId: string, sit
   return sessions.map((s) => ({ ...s, trainee_count: Number(s.trainee_count), trainees: opts.withNames ? (names.get(s.id) ?? []) : null }));
 }
 
-/** What the session form offers: models, sites, the people of a ward, and who is appointed where. */
+/** What the session form offers: models, sites, the people of a ward ('all': everyone), and who is appointed where. */
 export async function sessionFormOptions(db: Kysely<Database>, user: SessionUser, departmentId: string | undefined, include: string[] = []) {
   const [models, sites, departments, appointed] = await Promise.all([
     db
@@ -205,16 +205,16 @@ export async function sessionFormOptions(db: Kysely<Database>, user: SessionUser
       .select(['a.model_id', 'a.site_id', 'a.user_id', 'u.name'])
       .execute(),
   ]);
+  // A ward's people (or, asked for, everyone) and whoever is already chosen, e.g. those who asked.
   let people = db.selectFrom('users as u').where('u.blocked_at', 'is', null).select(['u.id', 'u.name', 'u.role']).orderBy('u.name');
-  // The ward's people, and whoever is already chosen (those who asked, from "plan a session").
-  if (departmentId)
+  if (departmentId !== 'all')
     people = people.where((eb) =>
       eb.or([
-        eb('u.id', 'in', eb.selectFrom('user_departments').select('user_id').where('department_id', '=', departmentId)),
-        ...(include.length ? [eb('u.id', 'in', include)] : []),
+        ...(departmentId ? [eb('u.id', 'in', eb.selectFrom('user_departments').select('user_id').where('department_id', '=', departmentId))] : []),
+        eb('u.id', 'in', include.length ? include : ['']),
       ]),
     );
-  // Without a ward chosen, the list would be every account of a hospital group: only then is it capped.
-  const trainees = (await people.limit(departmentId ? 2000 : 500).execute()).filter((p) => p.id !== user.id);
+  // Everyone in a hospital group is thousands of accounts: only that list is capped.
+  const trainees = (await people.limit(departmentId === 'all' ? 500 : 5000).execute()).filter((p) => p.id !== user.id);
   return { models, sites, departments, appointed, trainees };
 }

@@ -289,7 +289,8 @@ export async function seedDemo(services: Services): Promise<boolean> {
       const staff: string[] = [];
       for (let k = 0; k < WARD_STAFF_PER_WARD; k++, n++) {
         const first = wardStaffNames.first[n % wardStaffNames.first.length]!;
-        const last = wardStaffNames.last[(n * 7 + 3) % wardStaffNames.last.length]!;
+        // Pairs (i, i + k) with k growing every 16 people: no name twice.
+        const last = wardStaffNames.last[(n + Math.floor(n / wardStaffNames.first.length) * 5) % wardStaffNames.last.length]!;
         const id = crypto.randomUUID();
         await trx
           .insertInto('users')
