@@ -140,9 +140,12 @@ export function createApiApp(services: Services) {
 
   /** The same procedures the pages call, so exports obey the same rules and land in the same access log. */
   const callerFor = (c: { get(key: 'ctx'): Context }, locale: Locale) => createCaller({ ...c.get('ctx'), locale, t: translator(locale) });
-  const asError = (c: { json: (body: unknown, status: 400 | 403 | 404) => Response }, e: unknown, locale: Locale) => {
+  const statusOf = { BAD_REQUEST: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 } as const;
+  const asError = (c: { json: (body: unknown, status: 400 | 403 | 404 | 409 | 500) => Response }, e: unknown, locale: Locale) => {
     const d = describeError(e, translator(locale));
-    return c.json({ error: d.message }, d.code === 'FORBIDDEN' ? 403 : d.code === 'NOT_FOUND' ? 404 : 400);
+    const status = (statusOf[d.code as keyof typeof statusOf] as 400 | 403 | 404 | 409 | undefined) ?? (500 as const);
+    if (status === 500) console.error(e);
+    return c.json({ error: d.message }, status);
   };
 
   const matrixQuery = z.object({

@@ -6,7 +6,12 @@ import type { Actions, PageServerLoad } from './$types';
 /** Each role's start page: what is theirs to do, each item linking to where it is done. */
 export const load: PageServerLoad = async ({ locals, url }) => {
   try {
-    return { start: await locals.api.start.page(), flash: url.searchParams.has('confirmed') ? ('instruction.confirmed' as const) : url.searchParams.has('requested') ? ('instruction.requestDone' as const) : null };
+    const saved = Number(url.searchParams.get('saved') ?? 0);
+    return {
+      start: await locals.api.start.page(),
+      flash: url.searchParams.has('confirmed') ? ('instruction.confirmed' as const) : url.searchParams.has('requested') ? ('instruction.requestDone' as const) : null,
+      saved: Number.isInteger(saved) && saved > 0 ? saved : null,
+    };
   } catch (e) {
     error(500, describeError(e, locals.t).message);
   }

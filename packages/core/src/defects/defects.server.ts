@@ -116,12 +116,13 @@ export async function handleDefect(services: Services, user: SessionUser, input:
   const now = services.now().toISOString();
   if (input.action === 'start') {
     if (report.status !== 'open') throw new AppError('CONFLICT', 'defect.alreadyStarted');
-    await db
+    const res = await db
       .updateTable('defect_reports')
       .set({ status: 'in_progress', handled_by: user.id, handled_at: now })
       .where('id', '=', report.id)
       .where('status', '=', 'open')
-      .execute();
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw new AppError('CONFLICT', 'defect.alreadyStarted');
     return { deviceCode: report.code };
   }
   if (!input.resolution || input.resolution.length < 3) throw new AppError('BAD_REQUEST', 'defect.resolutionRequired', {}, 'resolution');
@@ -218,4 +219,17 @@ export async function myDefects(db: Kysely<Database>, userId: string) {
     .orderBy('defect_reports.reported_at', 'desc')
     .limit(20)
     .execute();
+}
+
+/** The newest open report on the device that suspects an incident: the verdict says not to use it. */
+export async function openIncidentReport(db: Kysely<Database>, deviceId: string) {
+  return db
+    .selectFrom('defect_reports')
+    .select(['reported_at', 'text'])
+    .where('device_id', '=', deviceId)
+    .where('status', '!=', 'closed')
+    .where('incident_suspected', '=', 1)
+    .orderBy('reported_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
 }

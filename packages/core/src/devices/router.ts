@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { today } from '../inspections/due.js';
 import { assignedTypes } from '../inspections/queries.server.js';
 import { lockState } from '../lockout/lock.server.js';
+import { openIncidentReport } from '../defects/defects.server.js';
 import { appointedPersons } from '../instructions/appointed.server.js';
 import { instructionsOf } from '../instructions/queries.server.js';
 import { openRequestOf } from '../instructions/requests.server.js';
@@ -36,18 +37,20 @@ export const devicesRouter = router({
       const device = await getDevice(ctx.services.db, ctx.user, by);
       if (!device) throw notFound('errors.deviceNotFound');
       const now = ctx.services.now();
-      const [locking, inspections, instructions, appointed, request] = await Promise.all([
+      const [locking, inspections, instructions, appointed, request, incident] = await Promise.all([
         lockState(ctx.services.db, device.id, now),
         assignedTypes(ctx.services.db, device, today(now)),
         instructionsOf(ctx.services.db, ctx.user.id, device.model_id),
         // Whom to ask on this site, and whether the user already asked: part of the answer after a scan.
         device.anlage1 === 1 ? appointedPersons(ctx.services.db, device.model_id, device.site_id) : [],
         device.anlage1 === 1 ? openRequestOf(ctx.services.db, ctx.user.id, device.model_id) : undefined,
+        openIncidentReport(ctx.services.db, device.id),
       ]);
       const answer = verdict({
         today: today(now),
         device: { status: device.status, anlage1: device.anlage1 === 1, softwareVersion: device.software_version },
         lock: locking.lock ? { lockedAt: locking.lock.locked_at, reason: locking.lock.reason } : null,
+        incidentReport: incident ? { reportedAt: incident.reported_at, text: incident.text } : null,
         inspections: inspections.map((i) => ({ code: i.code, dueOn: i.due_on })),
         instructions,
       });

@@ -29,6 +29,16 @@ function chunks<T>(items: T[]): T[][] {
  */
 export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[], today: CalendarDate): Promise<Map<string, AssignedType[]>> {
   const out = new Map<string, AssignedType[]>();
+  // Thousands of devices share commissioning dates and due dates: compute each date rule once.
+  const dueFrom = new Map<string, CalendarDate>();
+  const firstDue = (from: CalendarDate, interval: number, anchor: AssignedType['anchor']) => {
+    const key = `${from}|${interval}|${anchor}`;
+    let due = dueFrom.get(key);
+    if (due === undefined) dueFrom.set(key, (due = nextDueDate(from, interval, anchor)));
+    return due;
+  };
+  const states = new Map<CalendarDate, DueState>();
+  const stateOf = (due: CalendarDate) => states.get(due) ?? states.set(due, dueState(due, today)).get(due)!;
   for (const part of chunks(devices)) {
     const deviceIds = part.map((d) => d.id);
     const [assignments, overrides, entries] = await Promise.all([
@@ -89,7 +99,7 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
         const previous = entriesOf.get(device.id)?.find((e) => e.inspection_type_id === r.id);
         // Never inspected: counted from commissioning; without a commissioning date it is due now.
         const due_on =
-          previous?.next_due_on ?? (device.commissioned_on ? nextDueDate(device.commissioned_on, interval, r.anchor) : today);
+          previous?.next_due_on ?? (device.commissioned_on ? firstDue(device.commissioned_on, interval, r.anchor) : today);
         types.push({
           id: r.id,
           code: r.code,
@@ -103,7 +113,7 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
           last_on: previous ? localDate(new Date(previous.occurred_at)) : null,
           last_result: previous?.result ?? null,
           due_on,
-          state: dueState(due_on, today),
+          state: stateOf(due_on),
         });
       }
       out.set(device.id, types);

@@ -63,45 +63,56 @@ export async function appointPerson(services: Services, user: SessionUser, input
   if (!person || person.blocked_at) throw badInput('instruction.personBlocked', {}, 'userId');
   if (await isAppointed(db, input.userId, input.modelId, input.siteId)) throw badInput('instruction.alreadyAppointed', {}, 'userId');
   const at = now.toISOString();
-  return db.transaction().execute(async (trx) => {
-    const instructionId = crypto.randomUUID();
-    await trx
-      .insertInto('instructions')
-      .values({
-        id: instructionId,
-        model_id: input.modelId,
-        site_id: input.siteId,
-        instructor_user_id: null,
-        instructor_name: input.instructorName,
-        instructor_role: 'manufacturer',
-        method: 'on_device',
-        instructed_on: input.instructedOn,
-        software_version: model.software_version,
-        valid_until: null,
-        remark: input.evidence,
-        recorded_by: user.id,
-        recorded_at: at,
-      })
-      .execute();
-    await trx.insertInto('instruction_trainees').values({ instruction_id: instructionId, user_id: input.userId, confirmed_at: null, confirmation: null }).execute();
-    const appointmentId = crypto.randomUUID();
-    await trx
-      .insertInto('appointed_persons')
-      .values({
-        id: appointmentId,
-        model_id: input.modelId,
-        site_id: input.siteId,
-        user_id: input.userId,
-        instructed_on: input.instructedOn,
-        evidence: input.evidence,
-        instruction_id: instructionId,
-        appointed_by: user.id,
-        appointed_at: at,
-        ended_at: null,
-      })
-      .execute();
-    return { id: appointmentId, instructionId };
-  });
+  const softwareVersion = model.software_version;
+  try {
+    return await appointInTransaction();
+  } catch (e) {
+    // A double submit lost the race to the unique index: the first appointment stands.
+    if (await isAppointed(db, input.userId, input.modelId, input.siteId)) throw badInput('instruction.alreadyAppointed', {}, 'userId');
+    throw e;
+  }
+
+  function appointInTransaction() {
+    return db.transaction().execute(async (trx) => {
+      const instructionId = crypto.randomUUID();
+      await trx
+        .insertInto('instructions')
+        .values({
+          id: instructionId,
+          model_id: input.modelId,
+          site_id: input.siteId,
+          instructor_user_id: null,
+          instructor_name: input.instructorName,
+          instructor_role: 'manufacturer',
+          method: 'on_device',
+          instructed_on: input.instructedOn,
+          software_version: softwareVersion,
+          valid_until: null,
+          remark: input.evidence,
+          recorded_by: user.id,
+          recorded_at: at,
+        })
+        .execute();
+      await trx.insertInto('instruction_trainees').values({ instruction_id: instructionId, user_id: input.userId, confirmed_at: null, confirmation: null }).execute();
+      const appointmentId = crypto.randomUUID();
+      await trx
+        .insertInto('appointed_persons')
+        .values({
+          id: appointmentId,
+          model_id: input.modelId,
+          site_id: input.siteId,
+          user_id: input.userId,
+          instructed_on: input.instructedOn,
+          evidence: input.evidence,
+          instruction_id: instructionId,
+          appointed_by: user.id,
+          appointed_at: at,
+          ended_at: null,
+        })
+        .execute();
+      return { id: appointmentId, instructionId };
+    });
+  }
 }
 
 /** Ends an appointment; the record and the person's instruction stay. */

@@ -100,6 +100,13 @@ describe.each(testDialects)('instructions on %s', (dialect) => {
     await app.services.db.updateTable('device_models').set({ software_version: `${ok.device.software_version}.1` }).where('id', '=', ok.device.model_id).execute();
     const reasons = (await nurse.devices.get({ id: ok.device.id })).verdict.reasons;
     expect(reasons).toEqual([{ kind: 'software_changed', instructed: ok.device.software_version, current: `${ok.device.software_version}.1` }]);
+    // Nobody can record an instruction on software the devices do not run yet.
+    const manager = await app.as('manager');
+    const ahead = manager.instructions.record({
+      modelId: ok.device.model_id, siteId: ok.device.site_id, instructorRole: 'manufacturer', instructorName: 'Hersteller', method: 'on_device',
+      instructedOn: '2026-11-21', softwareVersion: `${ok.device.software_version}.2`, trainees: [await app.userId('nurse')],
+    });
+    expect((await rejection(ahead)).fieldErrors?.softwareVersion).toMatch(/newer version/);
   });
 
   it('refuses bad sessions with a clear message and writes nothing', async () => {
@@ -133,6 +140,16 @@ describe.each(testDialects)('instructions on %s', (dialect) => {
     // Listing herself, she is told exactly that, in her language.
     expect((await rejection(nurse.instructions.record(base), 'de')).fieldErrors?.trainees).toMatch(/nicht für sich selbst|für sich selbst/);
     expect(await Promise.all([count('instructions'), count('instruction_trainees')])).toEqual(before);
+
+    // The form's id makes a double submit record the session once.
+    const sessionId = crypto.randomUUID();
+    const first = await manager.instructions.record({ ...base, id: sessionId, instructorUserId: await app.userId('technician') });
+    const second = await manager.instructions.record({ ...base, id: sessionId });
+    expect(second.id).toBe(first.id);
+    expect(await count('instructions')).toBe(before[0] + 1);
+    // For the manufacturer, the typed name is the instructor, not a colleague picked earlier in the form.
+    const row = await app.services.db.selectFrom('instructions').select(['instructor_name', 'instructor_user_id']).where('id', '=', sessionId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ instructor_name: 'Frau Vertrieb (Hersteller)', instructor_user_id: null });
   });
 
   it('an appointed nurse instructs colleagues but cannot record her own instruction', async () => {
@@ -147,6 +164,10 @@ describe.each(testDialects)('instructions on %s', (dialect) => {
       instructorName: 'Herr Außendienst',
       evidence: 'Zertifikat 4711',
     });
+    const twice = await rejection(
+      manager.instructions.appoint({ modelId: device.device.model_id, siteId: device.device.site_id, userId: nurseId, instructedOn: '2026-10-01', instructorName: 'Herr Außendienst', evidence: 'Zertifikat 4711' }),
+    );
+    expect(twice.fieldErrors?.userId).toMatch(/already appointed/);
     // Her own instruction by the manufacturer counts like any other.
     const nurse = await app.as('nurse');
     expect((await nurse.devices.get({ id: device.device.id })).verdict.mayUse).toBe(true);
@@ -201,6 +222,9 @@ describe.each(testDialects)('instructions on %s', (dialect) => {
   it('instruction records cannot be changed behind the application either', async () => {
     await expect(app.services.db.updateTable('instructions').set({ instructor_name: 'Someone else' }).execute()).rejects.toThrow(/append-only/);
     await expect(app.services.db.deleteFrom('instruction_trainees').execute()).rejects.toThrow(/append-only/);
+    // Nobody is struck off or swapped, and a confirmation stands once given.
+    await expect(app.services.db.updateTable('instruction_trainees').set({ user_id: await app.userId('admin') }).execute()).rejects.toThrow(/append-only/);
+    await expect(app.services.db.updateTable('instruction_trainees').set({ confirmed_at: null }).where('confirmed_at', 'is not', null).execute()).rejects.toThrow(/append-only/);
   });
 
   it('a defect report lands in the logbook and the technicians’ queue, and its reporter sees its state', async () => {
@@ -211,6 +235,11 @@ describe.each(testDialects)('instructions on %s', (dialect) => {
     const before = await Promise.all([count('defect_reports'), count('logbook_entries')]);
     const tooShort = await rejection(nurse.defects.report({ deviceId: device.id, text: 'kaputt'.slice(0, 3) }));
     expect(tooShort.fieldErrors?.text).toMatch(/at least 5/);
+    const tooMany = new FormData();
+    tooMany.append('deviceId', device.id);
+    tooMany.append('text', 'Display flackert');
+    for (let i = 0; i < 7; i++) tooMany.append('photos', photo(await jpegWithGps(), `p${i}.jpg`));
+    expect((await rejection(nurse.defects.report(tooMany as never))).fieldErrors?.photos).toBe('Attach at most 6 photos.');
     expect(await Promise.all([count('defect_reports'), count('logbook_entries')])).toEqual(before);
 
     const fd = new FormData();
@@ -227,6 +256,8 @@ describe.each(testDialects)('instructions on %s', (dialect) => {
     const stored = await app.services.db.selectFrom('attachments').select('sha256').where('id', '=', attachment!.id).executeTakeFirstOrThrow();
     expect((await sharp(app.services.files.read(stored.sha256)).metadata()).exif).toBeUndefined();
 
+    // Until a technician has looked, whoever scans the device is told not to use it.
+    expect((await tech.devices.get({ id: device.id })).verdict.reasons).toContainEqual(expect.objectContaining({ kind: 'incident_reported', text: 'Display flackert, Alarmton leise' }));
     const queue = await tech.defects.queue();
     expect(queue[0]).toMatchObject({ id, incident_suspected: 1, status: 'open', reporter_name: 'Paula Pflege' });
     expect((await rejection(nurse.defects.handle({ id, action: 'start' }))).code).toBe('FORBIDDEN');
@@ -237,6 +268,11 @@ describe.each(testDialects)('instructions on %s', (dialect) => {
     expect((await nurse.defects.ofDevice({ deviceId: device.id }))[0]).toMatchObject({ id, status: 'closed', resolution: 'Display getauscht, Alarm geprüft' });
     expect((await nurse.logbook.list({ deviceId: device.id }))[0]).toMatchObject({ kind: 'defect_report', text: 'Display getauscht, Alarm geprüft' });
     expect((await tech.defects.queue()).map((d) => d.id)).not.toContain(id);
+    expect((await tech.devices.get({ id: device.id })).verdict.reasons.map((r) => r.kind)).not.toContain('incident_reported');
+    // Taking on a report twice is refused, not silently repeated.
+    const again = await nurse.defects.report({ deviceId: device.id, text: 'Knopf klemmt' });
+    await tech.defects.handle({ id: again.id, action: 'start' });
+    expect((await rejection(tech.defects.handle({ id: again.id, action: 'start' }))).code).toBe('CONFLICT');
   });
 
   it('each role’s start page shows its own work', async () => {

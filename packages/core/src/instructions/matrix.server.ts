@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '@medreg/db';
 import { notFound } from '../trpc/errors.js';
 import type { CalendarDate } from '../inspections/due.js';
+import { asRecord, instructionRowsOf } from './queries.server.js';
 import { instructionStatus, type InstructionRecord, type InstructionState } from './status.js';
 
 export type MatrixScope = { departmentId: string } | { siteId: string };
@@ -63,17 +64,11 @@ export async function trainingMatrix(
   const records = new Map<string, InstructionRecord[]>();
   if (people.length && models.length) {
     for (let i = 0; i < people.length; i += CHUNK) {
-      const rows = await db
-        .selectFrom('instruction_trainees as t')
-        .innerJoin('instructions as i', 'i.id', 't.instruction_id')
-        .where('t.user_id', 'in', people.slice(i, i + CHUNK).map((p) => p.id))
-        .where('i.model_id', 'in', models.map((m) => m.id))
-        .select(['t.user_id', 'i.model_id', 'i.instructed_on', 'i.valid_until', 'i.software_version'])
-        .execute();
+      const rows = await instructionRowsOf(db, people.slice(i, i + CHUNK).map((p) => p.id), models.map((m) => m.id));
       for (const r of rows) {
         const key = `${r.user_id}|${r.model_id}`;
         const list = records.get(key) ?? [];
-        list.push({ instructedOn: r.instructed_on, validUntil: r.valid_until, softwareVersion: r.software_version });
+        list.push(asRecord(r));
         records.set(key, list);
       }
     }

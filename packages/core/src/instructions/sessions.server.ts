@@ -6,6 +6,7 @@ import { nextDueDate, today } from '../inspections/due.js';
 import { AppError, badInput, forbidden, notFound } from '../trpc/errors.js';
 import { isoDate } from '../trpc/schemas.js';
 import { isAppointed } from './appointed.server.js';
+import { softwareNewer } from './status.js';
 
 const id = z.string({ error: 'errors.required' }).min(1, { error: 'errors.required' }).max(64);
 
@@ -14,6 +15,8 @@ export const instructionRecorders = ['technician', 'manager', 'admin'] as const;
 
 export const recordInstructionInput = z
   .object({
+    /** Chosen when the form is opened, so a double submit records the session once. */
+    id: z.uuid({ error: 'errors.invalid' }).optional(),
     modelId: id,
     siteId: id,
     instructorRole: z.enum(['manufacturer', 'authorised', 'appointed'], { error: 'errors.invalidChoice' }),
@@ -25,7 +28,7 @@ export const recordInstructionInput = z
     instructedOn: isoDate,
     softwareVersion: z.string().trim().max(40).optional(),
     /** Months until re-instruction; by default the model's interval; 0: no expiry. */
-    validMonths: z.number({ error: 'errors.notANumber' }).int({ error: 'errors.notANumber' }).min(0).max(120).optional(),
+    validMonths: z.number({ error: 'instruction.validMonthsInvalid' }).int({ error: 'instruction.validMonthsInvalid' }).min(0).max(120).optional(),
     trainees: z.array(id, { error: 'instruction.noTrainees' }).min(1, { error: 'instruction.noTrainees' }).max(500),
     /** The recorder holds an attendance list signed by every trainee. */
     paperSigned: z.boolean().default(false),
@@ -43,6 +46,10 @@ export const recordInstructionInput = z
 export async function recordInstruction(services: Services, user: SessionUser, input: z.output<typeof recordInstructionInput>) {
   const { db } = services;
   const now = services.now();
+  if (input.id) {
+    const done = await db.selectFrom('instructions').select(['id', 'valid_until']).where('id', '=', input.id).executeTakeFirst();
+    if (done) return { id: done.id, validUntil: done.valid_until, trainees: new Set(input.trainees).size };
+  }
   if (input.instructedOn > today(now)) throw badInput('errors.dateInFuture', {}, 'instructedOn');
   const trainees = [...new Set(input.trainees)];
   // Nobody signs off their own instruction, whatever their role.
@@ -68,9 +75,12 @@ export async function recordInstruction(services: Services, user: SessionUser, i
       throw badInput('instruction.onlyAsInstructor', {}, 'instructorRole');
   }
 
+  // A colleague is named only as appointed person; for the manufacturer or an authorised person, the typed name counts.
+  const instructorUserId = input.instructorRole === 'appointed' ? input.instructorUserId : undefined;
   let instructorName = input.instructorName ?? '';
-  if (input.instructorUserId) {
-    const instructor = await db.selectFrom('users').select(['name', 'blocked_at']).where('id', '=', input.instructorUserId).executeTakeFirst();
+  if (input.instructorRole !== 'appointed' && instructorName.length < 2) throw badInput('instruction.instructorMissing', {}, 'instructorName');
+  if (instructorUserId) {
+    const instructor = await db.selectFrom('users').select(['name', 'blocked_at']).where('id', '=', instructorUserId).executeTakeFirst();
     if (!instructor || instructor.blocked_at) throw badInput('errors.invalidChoice', {}, 'instructorUserId');
     instructorName = instructor.name;
   }
@@ -84,11 +94,16 @@ export async function recordInstruction(services: Services, user: SessionUser, i
   if (people.length !== trainees.length) throw badInput('instruction.unknownTrainee', {}, 'trainees');
   if (people.some((p) => p.blocked_at)) throw badInput('instruction.traineeBlocked', {}, 'trainees');
 
-  const months = input.validMonths ?? model.instruction_validity_months ?? 0;
+  // Validity and software version are the model's unless technicians or managers set them; a session cannot
+  // cover software newer than the model runs.
+  const recorder = (instructionRecorders as readonly string[]).includes(user.role);
+  const softwareVersion = (recorder && input.softwareVersion) || model.software_version;
+  if (softwareNewer(softwareVersion, model.software_version)) throw badInput('instruction.softwareTooNew', { current: model.software_version ?? '' }, 'softwareVersion');
+  const months = (recorder ? input.validMonths : undefined) ?? model.instruction_validity_months ?? 0;
   const validUntil = months > 0 ? nextDueDate(input.instructedOn, months, 'exact') : null;
   if (validUntil !== null && validUntil < today(now)) throw badInput('instruction.alreadyExpired', {}, 'instructedOn');
   const at = now.toISOString();
-  const instructionId = crypto.randomUUID();
+  const instructionId = input.id ?? crypto.randomUUID();
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('instructions')
@@ -96,12 +111,12 @@ export async function recordInstruction(services: Services, user: SessionUser, i
         id: instructionId,
         model_id: model.id,
         site_id: input.siteId,
-        instructor_user_id: input.instructorUserId ?? null,
+        instructor_user_id: instructorUserId ?? null,
         instructor_name: instructorName,
         instructor_role: input.instructorRole,
         method: input.method,
         instructed_on: input.instructedOn,
-        software_version: input.softwareVersion || model.software_version,
+        software_version: softwareVersion,
         valid_until: validUntil,
         remark: input.remark || null,
         recorded_by: user.id,
@@ -207,13 +222,13 @@ export async function sessionFormOptions(db: Kysely<Database>, user: SessionUser
   ]);
   // A ward's people (or, asked for, everyone) and whoever is already chosen, e.g. those who asked.
   let people = db.selectFrom('users as u').where('u.blocked_at', 'is', null).select(['u.id', 'u.name', 'u.role']).orderBy('u.name');
-  if (departmentId !== 'all')
-    people = people.where((eb) =>
-      eb.or([
-        ...(departmentId ? [eb('u.id', 'in', eb.selectFrom('user_departments').select('user_id').where('department_id', '=', departmentId))] : []),
-        eb('u.id', 'in', include.length ? include : ['']),
-      ]),
-    );
+  people = people.where((eb) =>
+    eb.or([
+      ...(departmentId === 'all' ? [eb.lit(true)] : []),
+      ...(departmentId && departmentId !== 'all' ? [eb('u.id', 'in', eb.selectFrom('user_departments').select('user_id').where('department_id', '=', departmentId))] : []),
+      eb('u.id', 'in', include.length ? include : ['']),
+    ]),
+  );
   // Everyone in a hospital group is thousands of accounts: only that list is capped.
   const trainees = (await people.limit(departmentId === 'all' ? 500 : 5000).execute()).filter((p) => p.id !== user.id);
   return { models, sites, departments, appointed, trainees };

@@ -22,6 +22,16 @@ describe('verdict: may I use this device?', () => {
     ['not Anlage 1: no instruction record needed', { ...withDevice({ anlage1: false }), instructions: [] }, { mayUse: true, reasons: [], instructedUntil: null }],
     ['never instructed on this model', instructed(), { mayUse: false, reasons: [{ kind: 'not_instructed' }], instructedUntil: null }],
     [
+      'a suspected incident was reported and is not yet handled',
+      { ...base, incidentReport: { reportedAt: '2026-11-22T08:00:00.000Z', text: 'Funken am Netzteil' } },
+      { mayUse: false, reasons: [{ kind: 'incident_reported', since: '2026-11-22T08:00:00.000Z', text: 'Funken am Netzteil' }], instructedUntil: '2027-01-10' },
+    ],
+    [
+      'locked after the report: the lock says it',
+      { ...base, lock: { lockedAt: '2026-11-22T09:00:00.000Z', reason: 'Funken' }, incidentReport: { reportedAt: '2026-11-22T08:00:00.000Z', text: 'Funken' } },
+      { mayUse: false, reasons: [{ kind: 'locked', since: '2026-11-22T09:00:00.000Z', reason: 'Funken' }], instructedUntil: '2027-01-10' },
+    ],
+    [
       'instruction expired yesterday',
       instructed({ instructedOn: '2025-11-21', validUntil: '2026-11-21', softwareVersion: '2.10' }),
       { mayUse: false, reasons: [{ kind: 'instruction_expired', on: '2026-11-21' }], instructedUntil: null },

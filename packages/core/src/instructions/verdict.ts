@@ -6,6 +6,7 @@ import { instructionStatus, isValidState, type InstructionRecord } from './statu
 export type VerdictReason =
   | { kind: 'locked'; since: string; reason: string }
   | { kind: 'decommissioned' }
+  | { kind: 'incident_reported'; since: string; text: string }
   | { kind: 'inspection_overdue'; code: string; since: CalendarDate }
   | { kind: 'not_instructed' }
   | { kind: 'instruction_expired'; on: CalendarDate }
@@ -22,6 +23,8 @@ export interface VerdictInput {
   today: CalendarDate;
   device: { status: DeviceStatus; anlage1: boolean; softwareVersion: string | null };
   lock: { lockedAt: string; reason: string } | null;
+  /** An open defect report that suspects an incident: nobody uses the device until a technician has looked. */
+  incidentReport?: { reportedAt: string; text: string } | null;
   /** Due dates of the device's recurring inspections. */
   inspections: { code: string; dueOn: CalendarDate }[];
   /** The user's instructions on the device's model; identical models share them (instruction is per model). */
@@ -36,6 +39,8 @@ export function verdict(input: VerdictInput): Verdict {
   const reasons: VerdictReason[] = [];
   if (input.lock) reasons.push({ kind: 'locked', since: input.lock.lockedAt, reason: input.lock.reason });
   else if (input.device.status === 'decommissioned') reasons.push({ kind: 'decommissioned' });
+  if (!input.lock && input.incidentReport)
+    reasons.push({ kind: 'incident_reported', since: input.incidentReport.reportedAt, text: input.incidentReport.text });
   for (const i of input.inspections)
     if (i.dueOn < input.today) reasons.push({ kind: 'inspection_overdue', code: i.code, since: i.dueOn });
 

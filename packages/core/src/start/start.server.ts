@@ -5,6 +5,7 @@ import { locationText, visibleDevices } from '../devices/queries.server.js';
 import { countOpenDefects, defectQueue, myDefects } from '../defects/defects.server.js';
 import type { CalendarDate } from '../inspections/due.js';
 import { assignedTypesOf } from '../inspections/queries.server.js';
+import { asRecord, instructionRowsOf } from '../instructions/queries.server.js';
 import { openRequestsByModel, myRequests } from '../instructions/requests.server.js';
 import { EXPIRING_DAYS, instructionStatus, type InstructionRecord } from '../instructions/status.js';
 import { countOpenLocks, openLocks } from '../lockout/lock.server.js';
@@ -31,13 +32,7 @@ export async function openInstructionsOf(db: Kysely<Database>, user: SessionUser
   if (models.length === 0) return [];
   const modelIds = [...new Set(models.map((m) => m.id))];
   const [records, requests, appointed] = await Promise.all([
-    db
-      .selectFrom('instruction_trainees as t')
-      .innerJoin('instructions as i', 'i.id', 't.instruction_id')
-      .where('t.user_id', '=', user.id)
-      .where('i.model_id', 'in', modelIds)
-      .select(['i.model_id', 'i.instructed_on', 'i.valid_until', 'i.software_version'])
-      .execute(),
+    instructionRowsOf(db, [user.id], modelIds),
     db
       .selectFrom('instruction_requests')
       .where('user_id', '=', user.id)
@@ -57,7 +52,7 @@ export async function openInstructionsOf(db: Kysely<Database>, user: SessionUser
   ]);
   const recordsOf = new Map<string, InstructionRecord[]>();
   for (const r of records)
-    recordsOf.set(r.model_id, [...(recordsOf.get(r.model_id) ?? []), { instructedOn: r.instructed_on, validUntil: r.valid_until, softwareVersion: r.software_version }]);
+    recordsOf.set(r.model_id, [...(recordsOf.get(r.model_id) ?? []), asRecord(r)]);
   return models
     .map((m) => {
       const status = instructionStatus(today, m.software_version, recordsOf.get(m.id) ?? [], EXPIRING_DAYS);

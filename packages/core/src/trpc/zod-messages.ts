@@ -16,7 +16,9 @@ export function translateIssues(issues: readonly z.core.$ZodIssue[], t: Translat
 }
 
 function translateIssue(issue: z.core.$ZodIssue, t: Translate): string {
-  if (isMessageKey(issue.message)) return t(issue.message);
+  // A schema's own key may name the limit it enforces ("at most {{max}} photos").
+  if (isMessageKey(issue.message))
+    return t(issue.message, issue.code === 'too_big' ? { max: Number(issue.maximum) } : issue.code === 'too_small' ? { min: Number(issue.minimum) } : {});
   switch (issue.code) {
     case 'invalid_type':
       return issue.input === undefined || issue.input === null || issue.input === ''

@@ -11,7 +11,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     const [requests, appointments, options] = await Promise.all([
       locals.api.instructions.openRequests(),
       locals.api.instructions.appointments(),
-      manager ? locals.api.instructions.formOptions({}) : null,
+      manager ? locals.api.instructions.formOptions({ departmentId: 'all' }) : null,
     ]);
     const saved = Number(url.searchParams.get('saved') ?? 0);
     return {

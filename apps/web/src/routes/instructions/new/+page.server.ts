@@ -11,7 +11,8 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     const options = await locals.api.instructions.formOptions({ departmentId, include: chosen });
     const modelId = url.searchParams.get('model') ?? '';
     const siteId = url.searchParams.get('site') || options.departments.find((d) => d.id === departmentId)?.site_id || (options.sites.length === 1 ? options.sites[0]!.id : '');
-    return { ...options, departmentId: departmentId ?? '', modelId, siteId, chosen, today: today(new Date()) };
+    // The session's id, fixed when the form opens: a double submit records it once.
+    return { ...options, departmentId: departmentId ?? '', modelId, siteId, chosen, today: today(new Date()), sessionId: crypto.randomUUID() };
   } catch (e) {
     const d = describeError(e, locals.t);
     error(d.code === 'FORBIDDEN' ? 403 : 400, d.message);
@@ -23,6 +24,7 @@ export const actions: Actions = {
     const form = await request.formData();
     const text = (k: string) => String(form.get(k) ?? '').trim();
     const values = {
+      id: text('id') || undefined,
       modelId: text('modelId'),
       siteId: text('siteId'),
       instructorRole: text('instructorRole') as 'manufacturer' | 'authorised' | 'appointed',
@@ -42,6 +44,7 @@ export const actions: Actions = {
     } catch (e) {
       return failFrom(e, locals.t, values);
     }
-    redirect(303, `/instructions?saved=${saved.trainees}`);
+    // An appointed nurse has no instructions overview: her start page says it.
+    redirect(303, locals.user?.role === 'nurse' ? `/?saved=${saved.trainees}` : `/instructions?saved=${saved.trainees}`);
   },
 };
