@@ -173,6 +173,9 @@ describe('every page at phone and desktop size', () => {
     expect(await page.getAttribute('html', 'lang')).toBe(locale.slice(0, 2));
     await shot(page, `${name}-login`);
     await login(page, 'technik@demo.medreg');
+    // Signing in lands on the start page; the register is one link away.
+    expect(new URL(page.url()).pathname).toBe('/');
+    await page.goto(`${server.baseUrl}/devices`);
     await page.fill('#q', 'MT-10002');
     await Promise.all([page.waitForURL(/q=MT-10002/), page.press('#q', 'Enter')]);
     await Promise.all([page.waitForURL(/\/d\//), page.click('a.device-row:has-text("MT-10002")')]);
@@ -183,6 +186,12 @@ describe('every page at phone and desktop size', () => {
       [`${new URL(device).pathname}/inspect`, 'inspect'],
       [`${new URL(device).pathname}/lock`, 'lock'],
       [`${new URL(device).pathname}/release`, 'release'],
+      [`${new URL(device).pathname}/defect`, 'defect'],
+      [`${new URL(device).pathname}/first-use`, 'first-use'],
+      ['/', 'start'],
+      ['/defects', 'defects'],
+      ['/instructions', 'instructions'],
+      ['/instructions/new', 'session'],
       ['/locks', 'locks'],
       ['/labels', 'labels'],
     ] as const) {
