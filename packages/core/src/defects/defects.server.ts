@@ -4,8 +4,8 @@ import type { Database } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { visibleTo } from '../devices/access.js';
 import { getDevice, locationText, visibleDevices } from '../devices/queries.server.js';
-import { MAX_PHOTOS, processPhoto, type ProcessedPhoto } from '../files/images.server.js';
-import { appendEntry, type NewAttachment } from '../logbook/append.server.js';
+import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';
+import { appendEntry } from '../logbook/append.server.js';
 import { AppError, notFound } from '../trpc/errors.js';
 
 const blob = z.custom<Blob>((v) => v instanceof Blob, { error: 'errors.fileNotImage' });
@@ -49,19 +49,9 @@ export async function reportDefect(services: Services, user: SessionUser, input:
   const device = await getDevice(db, user, { id: input.deviceId });
   if (!device) throw notFound('errors.deviceNotFound');
   if (device.status === 'decommissioned') throw new AppError('BAD_REQUEST', 'errors.deviceDecommissioned');
-  const photos: ProcessedPhoto[] = [];
-  for (const p of input.photos) photos.push(await processPhoto({ name: (p as File).name ?? 'photo', bytes: new Uint8Array(await p.arrayBuffer()) }));
   const now = services.now().toISOString();
-  const created: string[] = [];
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const attachments: NewAttachment[] = photos.map((p) => {
-        const original = files.put(p.original);
-        const preview = files.put(p.preview);
-        if (original.created) created.push(original.sha256);
-        if (preview.created) created.push(preview.sha256);
-        return { sha256: original.sha256, preview_sha256: preview.sha256, media_type: p.originalType, size: p.original.byteLength, original_name: p.name, purpose: 'photo' };
-      });
+  return withStoredPhotos(files, input.photos, 'photo', (attachments) =>
+    db.transaction().execute(async (trx) => {
       const entry = await appendEntry(trx, {
         deviceId: device.id,
         kind: 'defect_report',
@@ -91,11 +81,8 @@ export async function reportDefect(services: Services, user: SessionUser, input:
         })
         .execute();
       return { id, deviceCode: device.code };
-    });
-  } catch (e) {
-    for (const sha of created) files.remove(sha);
-    throw e;
-  }
+    }),
+  );
 }
 
 /**

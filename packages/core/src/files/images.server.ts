@@ -1,6 +1,8 @@
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
+import type { NewAttachment } from '../logbook/append.server.js';
 import { AppError } from '../trpc/errors.js';
+import type { FileStore } from './store.server.js';
 
 export const MAX_PHOTO_BYTES = 15 * 1024 * 1024;
 export const MAX_PHOTOS = 6;
@@ -53,4 +55,32 @@ export function safeName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
   const clean = base.replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '_').trim().slice(0, 120);
   return clean || 'photo';
+}
+
+/**
+ * Checks every uploaded photo before anything is written, stores them, then runs `write` with their
+ * attachments; if `write` fails, the blobs this call added are removed again: all or nothing.
+ */
+export async function withStoredPhotos<T>(
+  files: FileStore,
+  uploads: readonly Blob[],
+  purpose: NewAttachment['purpose'],
+  write: (attachments: NewAttachment[]) => Promise<T>,
+): Promise<T> {
+  const photos: ProcessedPhoto[] = [];
+  for (const p of uploads) photos.push(await processPhoto({ name: (p as File).name ?? 'photo', bytes: new Uint8Array(await p.arrayBuffer()) }));
+  const created: string[] = [];
+  try {
+    const attachments = photos.map((p): NewAttachment => {
+      const original = files.put(p.original);
+      const preview = files.put(p.preview);
+      if (original.created) created.push(original.sha256);
+      if (preview.created) created.push(preview.sha256);
+      return { sha256: original.sha256, preview_sha256: preview.sha256, media_type: p.originalType, size: p.original.byteLength, original_name: p.name, purpose };
+    });
+    return await write(attachments);
+  } catch (e) {
+    for (const sha of created) files.remove(sha);
+    throw e;
+  }
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Services, SessionUser } from '../context.js';
 import { getDevice } from '../devices/queries.server.js';
-import { MAX_PHOTOS, processPhoto, type ProcessedPhoto } from '../files/images.server.js';
-import { appendEntry, type NewAttachment } from '../logbook/append.server.js';
+import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';
+import { appendEntry } from '../logbook/append.server.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { isoDate } from '../trpc/schemas.js';
 import { nextDueDate, today } from './due.js';
@@ -72,28 +72,8 @@ export async function recordInspection(services: Services, user: SessionUser, in
   if (invalidKey) throw badInput('errors.invalid', {}, `m.${invalidKey}`);
   const result = evaluation.failures.length > 0 ? 'failed' : input.result;
 
-  // Every photo is checked before anything is written.
-  const photos: ProcessedPhoto[] = [];
-  for (const p of input.photos)
-    photos.push(await processPhoto({ name: (p as File).name ?? 'photo', bytes: new Uint8Array(await p.arrayBuffer()) }));
-
-  const created: string[] = [];
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const attachments: NewAttachment[] = photos.map((p) => {
-        const original = files.put(p.original);
-        const preview = files.put(p.preview);
-        if (original.created) created.push(original.sha256);
-        if (preview.created) created.push(preview.sha256);
-        return {
-          sha256: original.sha256,
-          preview_sha256: preview.sha256,
-          media_type: p.originalType,
-          size: p.original.byteLength,
-          original_name: p.name,
-          purpose: 'protocol',
-        };
-      });
+  return withStoredPhotos(files, input.photos, 'protocol', (attachments) =>
+    db.transaction().execute(async (trx) => {
       const entry = await appendEntry(trx, {
         deviceId: device.id,
         kind: 'inspection',
@@ -112,9 +92,6 @@ export async function recordInspection(services: Services, user: SessionUser, in
         attachments,
       });
       return { entryId: entry.id, result, failures: evaluation.failures, deviceCode: device.code };
-    });
-  } catch (e) {
-    for (const sha of created) files.remove(sha);
-    throw e;
-  }
+    }),
+  );
 }
