@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, login, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * The defect loop in a real browser: a nurse on a phone reports a defect (suspected incident, with a photo)
@@ -36,15 +36,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signedIn(ctx: BrowserContext, email: string, path: string): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${server.baseUrl}${path}`);
-  if (new URL(page.url()).pathname === '/login') {
-    await login(page, email);
-    if (new URL(page.url()).pathname !== path) await page.goto(`${server.baseUrl}${path}`);
-  }
-  return page;
-}
+const signedIn = (ctx: BrowserContext, email: string, path: string) => openAs(ctx, server.baseUrl, email, path);
 
 /** Submits the page's form and waits for the refusal to be shown (the form posts in the background). */
 async function submitRefused(page: Page, button = 'main button[type=submit]') {

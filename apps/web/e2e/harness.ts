@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const webRoot = resolve(import.meta.dirname, '..');
 export const shotsDir = join(webRoot, 'test-results');
@@ -88,6 +88,14 @@ export async function login(page: Page, email: string, password = 'demo-passwort
   await page.fill('#password', password);
   await page.click('main button[type=submit]');
   await Promise.race([page.waitForURL((u) => u.pathname !== '/login'), page.waitForSelector('main [role=alert]')]);
+}
+
+/** A new page of the context at `path`, signing in first if the app asks (login returns to `path`). */
+export async function openAs(ctx: BrowserContext, baseUrl: string, email: string, path: string): Promise<Page> {
+  const page = await ctx.newPage();
+  await page.goto(`${baseUrl}${path}`);
+  if (new URL(page.url()).pathname === '/login') await login(page, email);
+  return page;
 }
 
 /** A full-page screenshot into test-results/, to look at after the run. */

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, login, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * The issue's story in a real browser: a nurse on a phone opens a device as a QR scan would, is told she
@@ -23,12 +23,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signedIn(ctx: BrowserContext, email: string, path: string): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${server.baseUrl}${path}`);
-  if (new URL(page.url()).pathname === '/login') await login(page, email);
-  return page;
-}
+const signedIn = (ctx: BrowserContext, email: string, path: string) => openAs(ctx, server.baseUrl, email, path);
 
 const reasons = (page: Page) => page.locator('.verdict .verdict-reasons li').allTextContents();
 

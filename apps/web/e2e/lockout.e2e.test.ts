@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanLabels } from '@medreg/print/testing';
-import { desktop, launchChromium, login, phone, shot, shotsDir, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, openAs, phone, shot, shotsDir, startServer, type Server } from './harness.js';
 
 /**
  * The lock-out loop in a real browser: a failed inspection leads to a lock, the card's QR code shows a
@@ -29,12 +29,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function signedIn(ctx: BrowserContext, email: string, path: string): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${server.baseUrl}${path}`);
-  if (new URL(page.url()).pathname === '/login') await login(page, email);
-  return page;
-}
+const signedIn = (ctx: BrowserContext, email: string, path: string) => openAs(ctx, server.baseUrl, email, path);
 
 async function inspect(page: Page, result: 'passed' | 'failed', text: string) {
   await page.goto(`${server.baseUrl}/d/${code}/inspect`);
