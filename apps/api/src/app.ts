@@ -1,5 +1,5 @@
 import { trpcServer } from '@hono/trpc-server';
-import { Hono } from 'hono';
+import { Hono, type Context as HonoContext } from 'hono';
 import Papa from 'papaparse';
 import { z } from 'zod';
 import {
@@ -139,42 +139,41 @@ export function createApiApp(services: Services) {
   });
 
   /** The same procedures the pages call, so exports obey the same rules and land in the same access log. */
-  const callerFor = (c: { get(key: 'ctx'): Context }, locale: Locale) => createCaller({ ...c.get('ctx'), locale, t: translator(locale) });
+  const callerFor = (c: HonoContext<Env>, locale: Locale) => createCaller({ ...c.get('ctx'), locale, t: translator(locale) });
   const statusOf = { BAD_REQUEST: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 } as const;
-  const asError = (c: { json: (body: unknown, status: 400 | 403 | 404 | 409 | 500) => Response }, e: unknown, locale: Locale) => {
+  const asError = (c: HonoContext<Env>, e: unknown, locale: Locale) => {
     const d = describeError(e, translator(locale));
     const status = (statusOf[d.code as keyof typeof statusOf] as 400 | 403 | 404 | 409 | undefined) ?? (500 as const);
     if (status === 500) console.error(e);
     return c.json({ error: d.message }, status);
   };
-
-  const matrixQuery = z.object({
-    scope: z.string().regex(/^(department|site):[\w-]{1,64}$/),
-    blocked: z.enum(['0', '1']).optional(),
-    lang: z.string().optional(),
-  });
-  async function matrixFor(c: Parameters<typeof callerFor>[0] & { req: { query(): Record<string, string> } }, locale: Locale) {
-    const q = matrixQuery.safeParse(c.req.query());
-    if (!q.success) return null;
-    const [kind, id] = q.data.scope.split(':') as [string, string];
-    return callerFor(c, locale).instructions.matrix({ scope: kind === 'site' ? { siteId: id } : { departmentId: id }, includeBlocked: q.data.blocked === '1' });
-  }
-  const localeOf = (c: { req: { query(k: string): string | undefined }; get(k: 'locale'): Locale }) => {
+  const localeOf = (c: HonoContext<Env>) => {
     const lang = c.req.query('lang');
     return isLocale(lang) ? lang : c.get('locale');
   };
 
-  /** The training matrix as CSV: one row per person, one column per model (state and date). */
-  app.get('/api/instructions/matrix.csv', async (c) => {
+  const matrixQuery = z.object({ scope: z.string().regex(/^(department|site):[\w-]{1,64}$/), blocked: z.enum(['0', '1']).optional() });
+  /** The training matrix a request asks for (`?scope=department:<id>|site:<id>&blocked=1`), or the response refusing it. */
+  async function requestedMatrix(c: HonoContext<Env>) {
     const locale = localeOf(c);
     const t = translator(locale);
-    let matrix;
+    const q = matrixQuery.safeParse(c.req.query());
+    if (!q.success) return c.json({ error: t('errors.badRequest') }, 400);
+    const [kind, id] = q.data.scope.split(':') as [string, string];
     try {
-      matrix = await matrixFor(c, locale);
+      const scope = kind === 'site' ? { siteId: id } : { departmentId: id };
+      const matrix = await callerFor(c, locale).instructions.matrix({ scope, includeBlocked: q.data.blocked === '1' });
+      return { matrix, locale, t, name: `${t('matrix.title')}-${matrix.scopeName}-${matrix.today}` };
     } catch (e) {
       return asError(c, e, locale);
     }
-    if (!matrix) return c.json({ error: t('errors.badRequest') }, 400);
+  }
+
+  /** The training matrix as CSV: one row per person, one column per model (state and date). */
+  app.get('/api/instructions/matrix.csv', async (c) => {
+    const found = await requestedMatrix(c);
+    if (found instanceof Response) return found;
+    const { matrix, locale, t, name } = found;
     const header = [t('matrix.person'), t('matrix.blocked'), ...matrix.models.map((m) => `${m.manufacturer_name} ${m.name}`)];
     const rows = matrix.people.map((p) => [
       p.name,
@@ -185,21 +184,15 @@ export function createApiApp(services: Services) {
     const csv = Papa.unparse([header, ...rows], { delimiter: locale === 'de' ? ';' : ',', escapeFormulae: true, newline: '\r\n' });
     return c.body(`\ufeff${csv}`, 200, {
       'Content-Type': 'text/csv; charset=utf-8',
-      'Content-Disposition': contentDisposition('attachment', `${t('matrix.title')}-${matrix.scopeName}-${matrix.today}.csv`),
+      'Content-Disposition': contentDisposition('attachment', `${name}.csv`),
       'Cache-Control': 'no-store',
     });
   });
 
   app.get('/api/instructions/matrix.pdf', async (c) => {
-    const locale = localeOf(c);
-    const t = translator(locale);
-    let matrix;
-    try {
-      matrix = await matrixFor(c, locale);
-    } catch (e) {
-      return asError(c, e, locale);
-    }
-    if (!matrix) return c.json({ error: t('errors.badRequest') }, 400);
+    const found = await requestedMatrix(c);
+    if (found instanceof Response) return found;
+    const { matrix, locale, name } = found;
     const pdf = await renderInstructionMatrix({
       locale,
       scope: matrix.scopeName,
@@ -209,7 +202,7 @@ export function createApiApp(services: Services) {
     });
     return c.body(new Uint8Array(pdf), 200, {
       'Content-Type': 'application/pdf',
-      'Content-Disposition': contentDisposition('inline', `${t('matrix.title')}-${matrix.scopeName}-${matrix.today}.pdf`),
+      'Content-Disposition': contentDisposition('inline', `${name}.pdf`),
       'Cache-Control': 'no-store',
     });
   });
