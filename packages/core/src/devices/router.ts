@@ -37,13 +37,10 @@ export const devicesRouter = router({
       const device = await getDevice(ctx.services.db, ctx.user, by);
       if (!device) throw notFound('errors.deviceNotFound');
       const now = ctx.services.now();
-      const [locking, inspections, instructions, appointed, request, incident] = await Promise.all([
+      const [locking, inspections, instructions, incident] = await Promise.all([
         lockState(ctx.services.db, device.id, now),
         assignedTypes(ctx.services.db, device, today(now)),
         instructionsOf(ctx.services.db, ctx.user.id, device.model_id),
-        // Whom to ask on this site, and whether the user already asked: part of the answer after a scan.
-        device.anlage1 === 1 ? appointedPersons(ctx.services.db, device.model_id, device.site_id) : [],
-        device.anlage1 === 1 ? openRequestOf(ctx.services.db, ctx.user.id, device.model_id) : undefined,
         openIncidentReport(ctx.services.db, device.id),
       ]);
       const answer = verdict({
@@ -54,6 +51,13 @@ export const devicesRouter = router({
         inspections: inspections.map((i) => ({ code: i.code, dueOn: i.due_on })),
         instructions,
       });
-      return { device, ...locking, inspections, verdict: answer, appointed, request: request ?? null };
+      // Only when the answer is "get instructed": whom to ask on this site, and whether the user already asked.
+      const needsInstruction = answer.reasons.some((r) => r.kind === 'not_instructed' || r.kind === 'instruction_expired' || r.kind === 'software_changed');
+      const instructionHelp = needsInstruction
+        ? await Promise.all([appointedPersons(ctx.services.db, device.model_id, device.site_id), openRequestOf(ctx.services.db, ctx.user.id, device.model_id)]).then(
+            ([appointed, request]) => ({ appointed, request: request ?? null }),
+          )
+        : null;
+      return { device, ...locking, inspections, verdict: answer, instructionHelp };
     }),
 });
