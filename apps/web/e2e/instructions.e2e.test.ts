@@ -61,7 +61,7 @@ describe('instruction: scan, request, session, verdict', () => {
     const page = await signedIn(manager, 'manager@demo.medreg', '/');
     expect(await page.textContent('#requests-title')).toBe('Offene Einweisungsanfragen');
     await shot(page, 'desktop-start-manager');
-    const plan = page.locator('li.row', { hasText: 'Paula Pflege' }).locator('a', { hasText: 'Einweisung planen' });
+    const plan = page.locator('section:has(#requests-title) li', { hasText: 'Paula Pflege' }).locator('a', { hasText: 'Einweisung planen' });
     await Promise.all([page.waitForURL(/\/instructions\/new\?/), plan.click()]);
     // The link brings model, site and the people who asked, ticked.
     expect(await page.locator('#modelId').inputValue()).not.toBe('');
@@ -123,6 +123,18 @@ describe('instruction: scan, request, session, verdict', () => {
     await small.goto(`${server.baseUrl}/`);
     await shot(small, 'phone-start-manager-en');
     await en.close();
+
+    // The manager's pages in the other two of the four looks: phone in German, desk in English.
+    for (const [name, options] of [['phone-de', { ...phone, locale: 'de-DE' }], ['desktop-en', { ...desktop, locale: 'en-US' }]] as const) {
+      const ctx = await browser.newContext(options);
+      const p = await signedIn(ctx, 'manager@demo.medreg', '/instructions/matrix');
+      for (const [path, label] of [['/instructions/matrix', 'matrix'], ['/', 'start-manager'], ['/instructions', 'instructions-manager'], ['/instructions/new', 'session-form']] as const) {
+        await p.goto(`${server.baseUrl}${path}`);
+        expect(await sideways(p), `${path} scrolls sideways`).toBeLessThanOrEqual(0);
+        await shot(p, `${name}-${label}`);
+      }
+      await ctx.close();
+    }
   });
 
   it('a technician’s start page shows what is due', async () => {
