@@ -6,7 +6,8 @@ import type { Actions, PageServerLoad } from './$types';
 export const load: PageServerLoad = async ({ locals, params }) => {
   try {
     const { device } = await locals.api.devices.get({ code: params.code });
-    return { device, today: today(new Date()) };
+    const { firstUse } = await locals.api.instructions.ofDevice({ deviceId: device.id });
+    return { device, firstUse, today: today(new Date()) };
   } catch (e) {
     error(404, describeError(e, locals.t).message);
   }
