@@ -42,6 +42,7 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
     fd.set('text', 'Keine Mängel');
     fd.set('m.visual', 'pass');
     fd.set('m.equipment_leakage', '20');
+    fd.set('testInstrumentId', await app.instrumentId());
     fd.append('photos', photo(await jpegWithGps()));
     const res = await tech.inspections.record(fd);
     expect(res.result).toBe('passed');
@@ -77,13 +78,14 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
       performedOn: today(new Date()),
       result: 'passed',
       values: { applied_part_leakage: '80' }, // CF limit 50 µA
+      testInstrumentId: await app.instrumentId(),
     });
     expect(res.result).toBe('failed');
     expect(res.failures[0]).toMatchObject({ key: 'applied_part_leakage', limit: '≤ 50 µA' });
   });
 
   it.each([
-    ['a file that is not an image', () => new File([new TextEncoder().encode('%PDF-1.4 not a photo')], 'x.jpg'), /not a supported image/],
+    ['a file that is not an image', () => new File([new TextEncoder().encode('%PDF-1.4 cut off before its end')], 'x.jpg'), /is neither a supported image .* nor a PDF/],
     ['an oversized file', () => new File([new Uint8Array(16 * 1024 * 1024)], 'huge.jpg'), /larger than 15 MB/],
   ])('refuses %s with a clear message and writes nothing', async (_label, makeFile, message) => {
     const { tech, detail, stk } = await stkDevice();

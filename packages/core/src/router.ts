@@ -1,6 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { defectsRouter } from './defects/router.js';
 import { devicesRouter } from './devices/router.js';
+import { dueRouter } from './inspections/due-router.js';
 import { inspectionsRouter } from './inspections/router.js';
 import { instructionsRouter } from './instructions/router.js';
 import { labelsRouter } from './labels/router.js';
@@ -15,6 +16,7 @@ export const appRouter = router({
   devices: devicesRouter,
   logbook: logbookRouter,
   inspections: inspectionsRouter,
+  due: dueRouter,
   lockout: lockoutRouter,
   labels: labelsRouter,
   instructions: instructionsRouter,

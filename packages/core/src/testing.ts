@@ -21,6 +21,8 @@ export interface TestApp {
   as(role: Role, locale?: Locale): Promise<ReturnType<typeof createCaller>>;
   anonymous(locale?: Locale): ReturnType<typeof createCaller>;
   userId(role: Role): Promise<string>;
+  /** A calibrated test instrument of the demo workshop (or, with `false`, the one past its calibration date). */
+  instrumentId(calibrated?: boolean): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,8 @@ export async function createTestApp(dialect: Dialect, opts: { now?: () => Date }
   return {
     services,
     userId,
+    instrumentId: async (calibrated = true) =>
+      (await db.db.selectFrom('test_instruments').select('id').where('serial_number', '=', calibrated ? 'ESA615-4471023' : 'PM3-0099812').executeTakeFirstOrThrow()).id,
     async as(role, locale = 'en') {
       const id = await userId(role);
       const session = await services.auth.api.signInEmail({

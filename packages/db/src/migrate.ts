@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_lock_loop.js';
 import * as m0003 from './migrations/0003_instructions.js';
+import * as m0004 from './migrations/0004_inspections.js';
 import type { Database } from './tables/index.js';
 
 // A static provider: Kysely's FileMigrationProvider cannot import .ts under vitest and does not survive bundling.
@@ -9,6 +10,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_lock_loop': m0002,
   '0003_instructions': m0003,
+  '0004_inspections': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,4 +1,5 @@
 import type { Catalog } from './en.js';
+import * as due from './catalog/due.js';
 
 export const de: Catalog = {
   app: {
@@ -121,6 +122,11 @@ export const de: Catalog = {
     saved: 'Prüfung im Medizinproduktebuch eingetragen.',
     measurements: 'Messwerte',
     outOfLimit: '{{field}} liegt außerhalb des Grenzwerts ({{limit}}): Ergebnis nicht bestanden.',
+    instrument: 'Prüfgerät',
+    instrumentNone: 'Wählen Sie das Prüfgerät, mit dem Sie gemessen haben',
+    instrumentRequired: 'Wählen Sie das Prüfgerät, mit dem Sie gemessen haben.',
+    instrumentUnknown: 'Dieses Prüfgerät steht nicht im Register oder ist ausgesondert.',
+    instrumentOutOfCalibration: '{{name}} ({{serial}}) war am {{date}} zur Kalibrierung fällig: Messungen damit sind nicht gültig. Verwenden Sie ein kalibriertes Prüfgerät.',
     notAllowed: 'Ihre Rolle darf diese Prüfart nicht erfassen.',
   },
   verdict: {
@@ -386,6 +392,10 @@ export const de: Catalog = {
     deviceDecommissioned: 'Das Gerät ist außer Betrieb genommen.',
     fileTooLarge: 'Die Datei „{{name}}“ ist größer als {{mb}} MB. Bitte mit geringerer Auflösung fotografieren.',
     fileNotImage: 'Die Datei „{{name}}“ ist kein unterstütztes Bild (JPEG, PNG, WebP, HEIC).',
+    fileNotImageOrPdf: 'Die Datei „{{name}}“ ist weder ein unterstütztes Bild (JPEG, PNG, WebP, HEIC) noch ein PDF.',
+    uploadExpired: 'Eine angehängte Datei liegt nicht mehr auf dem Server bereit (Uploads werden 24 Stunden aufbewahrt). Hängen Sie sie erneut an.',
+    outOfRange: 'Diesen Wert misst kein Gerät: Geben Sie einen Wert zwischen {{min}} und {{max}} ein.',
+    conflict: 'Jemand anderes hat das inzwischen geändert. Laden Sie die Seite neu, um die Änderung zu sehen, und versuchen Sie es dann erneut.',
     tooManyFiles: 'Bitte höchstens {{max}} Fotos anhängen.',
     badRequest: 'Die Anfrage konnte nicht gelesen werden.',
     internal: 'Ein unerwarteter Fehler ist aufgetreten. Es wurde nichts gespeichert. Bitte erneut versuchen.',
@@ -499,4 +509,5 @@ export const de: Catalog = {
     since: 'Seit',
     footer: 'Erstellt mit MedReg am {{date}}; maßgeblich ist der Nachweis im Register.',
   },
+  due: due.de,
 };

@@ -72,7 +72,7 @@ export async function getDevice(db: Kysely<Database>, user: SessionUser, by: { i
       'm.type_designation',
       'm.anlage1',
       'm.anlage2',
-      'm.software_version',
+      'm.software_version as model_software_version',
       'm.device_class as model_device_class',
       'm.protection_class',
       'm.applied_part',
@@ -84,7 +84,8 @@ export async function getDevice(db: Kysely<Database>, user: SessionUser, by: { i
     ])
     .executeTakeFirst();
   if (!row) return undefined;
-  return { ...row, location: locationText(row) };
+  // A software update is stored on the device; until one, it runs what the model shipped with.
+  return { ...row, software_version: row.software_version ?? row.model_software_version, location: locationText(row) };
 }
 
 export function locationText(d: { site_name: string; department_name: string | null; room_name: string | null }): string {

@@ -17,20 +17,27 @@ export interface UploadedFile {
 
 export interface ProcessedPhoto {
   name: string;
-  /** Full resolution, rotated upright, every metadata block (EXIF GPS included) removed. */
+  /** Full resolution, rotated upright, every metadata block (EXIF GPS included) removed; a PDF as sent. */
   original: Buffer;
   originalType: string;
-  /** Display copy, at most 1280 px wide, WebP. */
-  preview: Buffer;
+  /** Display copy, at most 1280 px wide, WebP; none for a PDF. */
+  preview: Buffer | null;
 }
 
-/** Checks a photo by its content (not its name), strips location metadata and makes a display copy. */
-export async function processPhoto(file: UploadedFile): Promise<ProcessedPhoto> {
+/**
+ * Checks a photo by its content (not its name), strips location metadata and makes a display copy.
+ * With `pdf`, a PDF protocol (from a test instrument) is accepted too, checked by its content as well.
+ */
+export async function processPhoto(file: UploadedFile, accept: { pdf?: boolean } = {}): Promise<ProcessedPhoto> {
   const name = safeName(file.name);
   if (file.bytes.byteLength > MAX_PHOTO_BYTES)
     throw new AppError('PAYLOAD_TOO_LARGE', 'errors.fileTooLarge', { name, mb: MAX_PHOTO_BYTES / 1024 / 1024 }, 'photos');
   const type = await fileTypeFromBuffer(file.bytes);
-  if (!type || !IMAGE_TYPES.has(type.mime)) throw new AppError('BAD_REQUEST', 'errors.fileNotImage', { name }, 'photos');
+  // A PDF is taken as sent (instrument protocols), but only a complete one: it ends with its trailer.
+  if (accept.pdf && type?.mime === 'application/pdf' && Buffer.from(file.bytes.subarray(-1024)).includes('%%EOF'))
+    return { name: /\.pdf$/i.test(name) ? name : `${name}.pdf`, original: Buffer.from(file.bytes), originalType: 'application/pdf', preview: null };
+  if (!type || !IMAGE_TYPES.has(type.mime))
+    throw new AppError('BAD_REQUEST', accept.pdf ? 'errors.fileNotImageOrPdf' : 'errors.fileNotImage', { name }, 'photos');
   try {
     const input = sharp(file.bytes, { limitInputPixels: MAX_PIXELS, failOn: 'error' });
     // sharp writes no metadata unless asked: the re-encoded original carries no EXIF, GPS or XMP.
@@ -57,6 +64,15 @@ export function safeName(name: string): string {
   return clean || 'photo';
 }
 
+/** Stores a processed file's blobs; `created` collects those that were new, so a failure can remove them. */
+export function storePhoto(files: FileStore, p: ProcessedPhoto, created: string[]) {
+  const original = files.put(p.original);
+  const preview = p.preview ? files.put(p.preview) : null;
+  if (original.created) created.push(original.sha256);
+  if (preview?.created) created.push(preview.sha256);
+  return { sha256: original.sha256, preview_sha256: preview?.sha256 ?? null, media_type: p.originalType, size: p.original.byteLength, original_name: p.name };
+}
+
 /**
  * Checks every uploaded photo before anything is written, stores them, then runs `write` with their
  * attachments; if `write` fails, the blobs this call added are removed again: all or nothing.
@@ -66,18 +82,13 @@ export async function withStoredPhotos<T>(
   uploads: readonly Blob[],
   purpose: NewAttachment['purpose'],
   write: (attachments: NewAttachment[]) => Promise<T>,
+  accept: { pdf?: boolean } = {},
 ): Promise<T> {
   const photos: ProcessedPhoto[] = [];
-  for (const p of uploads) photos.push(await processPhoto({ name: (p as File).name ?? 'photo', bytes: new Uint8Array(await p.arrayBuffer()) }));
+  for (const p of uploads) photos.push(await processPhoto({ name: (p as File).name ?? 'photo', bytes: new Uint8Array(await p.arrayBuffer()) }, accept));
   const created: string[] = [];
   try {
-    const attachments = photos.map((p): NewAttachment => {
-      const original = files.put(p.original);
-      const preview = files.put(p.preview);
-      if (original.created) created.push(original.sha256);
-      if (preview.created) created.push(preview.sha256);
-      return { sha256: original.sha256, preview_sha256: preview.sha256, media_type: p.originalType, size: p.original.byteLength, original_name: p.name, purpose };
-    });
+    const attachments = photos.map((p): NewAttachment => ({ ...storePhoto(files, p, created), purpose }));
     return await write(attachments);
   } catch (e) {
     for (const sha of created) files.remove(sha);

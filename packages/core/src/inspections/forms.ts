@@ -25,6 +25,8 @@ export function applicableLimit(field: NumberField, device: Electrical): Limit |
   return best ? best.limit : null;
 }
 
+const inRange = (v: number, r: { min?: number; max?: number }) => (r.min === undefined || v >= r.min) && (r.max === undefined || v <= r.max);
+
 export function limitText(limit: Limit, unit: string): string {
   const parts: string[] = [];
   if (limit.min !== undefined) parts.push(`≥ ${limit.min} ${unit}`);
@@ -45,11 +47,13 @@ export interface Evaluation {
   failures: { key: string; label: { de: string; en: string }; limit: string }[];
   /** Fields whose value could not be read. */
   invalid: string[];
+  /** Numbers outside what the instrument can physically read: a typing error, not a failed limit. */
+  outOfRange: { key: string; range: { min?: number; max?: number } }[];
 }
 
 /** Checks typed values against a form definition and the device's protection class and applied part. */
 export function evaluateForm(form: FormField[], values: Record<string, string>, device: Electrical): Evaluation {
-  const out: Evaluation = { measurements: [], failures: [], invalid: [] };
+  const out: Evaluation = { measurements: [], failures: [], invalid: [], outOfRange: [] };
   for (const field of form) {
     const raw = values[field.key]?.trim() ?? '';
     if (raw === '') continue;
@@ -58,6 +62,10 @@ export function evaluateForm(form: FormField[], values: Record<string, string>, 
         const value = parseNumber(raw);
         if (value === null) {
           out.invalid.push(field.key);
+          continue;
+        }
+        if (field.range && !inRange(value, field.range)) {
+          out.outOfRange.push({ key: field.key, range: field.range });
           continue;
         }
         const limit = applicableLimit(field, device);
@@ -95,6 +103,34 @@ export function evaluateForm(form: FormField[], values: Record<string, string>, 
         out.measurements.push({ field_key: field.key, value_number: null, value_text: raw.slice(0, 2000), unit: null, within_limit: null, limit_text: null });
         break;
     }
+  }
+  return out;
+}
+
+/** VDE 0751-1: a leakage current that rose by more than half against the previous inspection deserves a look. */
+export const RISE_FLAG = 0.5;
+
+export interface Rise {
+  key: string;
+  label: { de: string; en: string };
+  previous: number;
+  value: number;
+  unit: string;
+  /** Relative rise, 0.62 for +62 %. */
+  rise: number;
+}
+
+/** Watched fields whose value rose by more than RISE_FLAG against the previous inspection of the same type. */
+export function risesAgainst(form: FormField[], previous: Record<string, number | null | undefined>, measurements: Pick<NewMeasurement, 'field_key' | 'value_number'>[]): Rise[] {
+  const out: Rise[] = [];
+  for (const field of form) {
+    if (field.kind !== 'number' || !field.watchRise) continue;
+    const before = previous[field.key];
+    const now = measurements.find((m) => m.field_key === field.key)?.value_number;
+    // A previous value of 0 has no meaningful relative rise.
+    if (before === null || before === undefined || before <= 0 || now === null || now === undefined) continue;
+    const rise = (now - before) / before;
+    if (rise > RISE_FLAG) out.push({ key: field.key, label: field.label, previous: before, value: now, unit: field.unit, rise });
   }
   return out;
 }

@@ -8,6 +8,9 @@ export interface AssignedType
   form: FormField[];
   last_on: CalendarDate | null;
   last_result: 'passed' | 'failed' | null;
+  last_entry_id: string | null;
+  /** The last inspection failed and the device has not been released since. */
+  failed: boolean;
   due_on: CalendarDate;
   state: DueState;
 }
@@ -22,10 +25,16 @@ function chunks<T>(items: T[]): T[][] {
   return out;
 }
 
+/** Entries count up to the end of `today`, so the same call also answers "as it stood on that day" (compliance history). */
+const endOf = (day: CalendarDate) => `${day}T23:59:59.999Z`;
+
 /**
  * The inspection types each device must undergo (assigned to its model, minus per-device exemptions,
- * with per-device intervals), each with its last result and next due date. Three queries per
+ * with per-device intervals), each with its last result and next due date. Four queries per
  * 2,000 devices, whatever their number.
+ *
+ * A failed inspection does not meet the obligation: its entry keeps the due date it was measured
+ * against, so the device stays due (and shown as failed until released) until one passes.
  */
 export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[], today: CalendarDate): Promise<Map<string, AssignedType[]>> {
   const out = new Map<string, AssignedType[]>();
@@ -41,11 +50,12 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
   const stateOf = (due: CalendarDate) => states.get(due) ?? states.set(due, dueState(due, today)).get(due)!;
   for (const part of chunks(devices)) {
     const deviceIds = part.map((d) => d.id);
-    const [assignments, overrides, entries] = await Promise.all([
+    const [assignments, overrides, entries, releases] = await Promise.all([
       db
         .selectFrom('model_inspection_types as mit')
         .innerJoin('inspection_types as it', 'it.id', 'mit.inspection_type_id')
         .where('mit.model_id', 'in', [...new Set(part.map((d) => d.model_id))])
+        .where('it.archived_at', 'is', null)
         .select([
           'mit.model_id',
           'it.id',
@@ -68,13 +78,23 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
         .execute(),
       db
         .selectFrom('logbook_entries')
-        .select(['device_id', 'inspection_type_id', 'occurred_at', 'result', 'next_due_on'])
+        .select(['id', 'seq', 'device_id', 'inspection_type_id', 'occurred_at', 'result', 'next_due_on'])
         .where('device_id', 'in', deviceIds)
         .where('kind', '=', 'inspection')
+        .where('occurred_at', '<=', endOf(today))
         .orderBy('occurred_at', 'desc')
         .orderBy('seq', 'desc')
         .execute(),
+      db
+        .selectFrom('logbook_entries')
+        .select((eb) => ['device_id', eb.fn.max('seq').as('seq')])
+        .where('device_id', 'in', deviceIds)
+        .where('kind', '=', 'release')
+        .where('occurred_at', '<=', endOf(today))
+        .groupBy('device_id')
+        .execute(),
     ]);
+    const releasedAt = new Map(releases.map((r) => [r.device_id, Number(r.seq)]));
     const byDevice = <T extends { device_id: string }>(rows: T[]) => {
       const map = new Map<string, T[]>();
       for (const row of rows) {
@@ -112,6 +132,8 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
           form: formOf(r.id, r.form),
           last_on: previous ? localDate(new Date(previous.occurred_at)) : null,
           last_result: previous?.result ?? null,
+          last_entry_id: previous?.id ?? null,
+          failed: previous?.result === 'failed' && (releasedAt.get(device.id) ?? 0) < previous.seq,
           due_on,
           state: stateOf(due_on),
         });

@@ -1,15 +1,20 @@
 import { z } from 'zod';
+import type { Kysely } from 'kysely';
+import type { Database } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { getDevice } from '../devices/queries.server.js';
 import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';
+import { takeStaged, uploadIds } from '../files/staged.server.js';
 import { appendEntry } from '../logbook/append.server.js';
+import { writeLock } from '../lockout/lock.server.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { isoDate } from '../trpc/schemas.js';
 import { nextDueDate, today } from './due.js';
-import { evaluateForm } from './forms.js';
+import { evaluateForm, risesAgainst } from './forms.js';
+import { refreshObligations } from './obligations.server.js';
 import { assignedTypes } from './queries.server.js';
 
-const blob = z.custom<Blob>((v) => v instanceof Blob, { error: 'errors.fileNotImage' });
+const blob = z.custom<Blob>((v) => v instanceof Blob, { error: 'errors.fileNotImageOrPdf' });
 
 export const recordInspectionInput = z.object({
   deviceId: z.uuid({ error: 'errors.deviceNotFound' }),
@@ -20,7 +25,14 @@ export const recordInspectionInput = z.object({
   text: z.string().trim().max(5000).optional(),
   /** Measured values keyed by form field, as typed. */
   values: z.record(z.string().max(64), z.string().max(200)).default({}),
+  /** The test instrument the values were measured with; required as soon as a number is entered. */
+  testInstrumentId: z.uuid({ error: 'inspection.instrumentRequired' }).optional(),
   photos: z.array(blob).max(MAX_PHOTOS, { error: 'errors.tooManyFiles' }).default([]),
+  /** Photos and PDFs uploaded in the background while the form was filled in. */
+  uploadIds,
+  /** After a failed result: lock the device in the same step (Sperrung), with this reason. */
+  lock: z.boolean().default(false),
+  lockReason: z.string().trim().max(1000).optional(),
 });
 export type RecordInspectionInput = z.input<typeof recordInspectionInput>;
 
@@ -38,18 +50,50 @@ function fromForm(fd: FormData) {
     values: Object.fromEntries(
       [...fd.entries()].filter(([k, v]) => k.startsWith('m.') && typeof v === 'string').map(([k, v]) => [k.slice(2), v as string]),
     ),
+    testInstrumentId: str(fd.get('testInstrumentId')) || undefined,
     // An empty file input still sends one empty part.
     photos: fd.getAll('photos').filter((f) => f instanceof Blob && f.size > 0),
+    uploadIds: fd.getAll('uploadIds').filter((v): v is string => typeof v === 'string' && v !== ''),
+    lock: fd.get('lock') === 'on' || fd.get('lock') === 'true',
+    lockReason: str(fd.get('lockReason')) || undefined,
   };
 }
 
 /** Accepts JSON or a multipart form. */
 export const recordInspectionRequest = z.preprocess((v) => (v instanceof FormData ? fromForm(v) : v), recordInspectionInput);
 
+/** The instrument, checked: known, not retired, calibrated on the day of the measurement. */
+async function usableInstrument(db: Kysely<Database>, id: string, performedOn: string) {
+  const instrument = await db.selectFrom('test_instruments').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!instrument || instrument.retired_at) throw badInput('inspection.instrumentUnknown', {}, 'testInstrumentId');
+  if (instrument.calibration_due_on && String(instrument.calibration_due_on) < performedOn)
+    throw badInput('inspection.instrumentOutOfCalibration', { name: instrument.name, serial: instrument.serial_number, date: String(instrument.calibration_due_on) }, 'testInstrumentId');
+  return instrument;
+}
+
+/** The numbers measured at the last inspection of this type on this device: the form shows them and flags a rise. */
+export async function previousValues(db: Kysely<Database>, deviceId: string, inspectionTypeId: string) {
+  const last = await db
+    .selectFrom('logbook_entries')
+    .select(['id', 'occurred_at'])
+    .where('device_id', '=', deviceId)
+    .where('kind', '=', 'inspection')
+    .where('inspection_type_id', '=', inspectionTypeId)
+    .orderBy('occurred_at', 'desc')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!last) return null;
+  const rows = await db.selectFrom('inspection_measurements').select(['field_key', 'value_number', 'value_text', 'unit']).where('entry_id', '=', last.id).execute();
+  return { on: today(new Date(last.occurred_at)), values: Object.fromEntries(rows.map((r) => [r.field_key, r.value_number ?? r.value_text])) };
+}
+
 /**
  * Records an inspection: checks the values against the form's limits (a value outside its limit makes
- * the result "failed", whatever was chosen), stores the protocol photos without location metadata and
- * writes one logbook entry that moves the due date. All or nothing.
+ * the result "failed", whatever was chosen) and the instrument's calibration, flags values that rose by
+ * more than half, stores the protocol photos without location metadata and writes one logbook entry.
+ * A passed inspection moves the due date; a failed one leaves it (the obligation is not met) and can lock
+ * the device in the same transaction. All or nothing.
  */
 export async function recordInspection(services: Services, user: SessionUser, input: z.output<typeof recordInspectionInput>) {
   const { db, files } = services;
@@ -70,28 +114,67 @@ export async function recordInspection(services: Services, user: SessionUser, in
   });
   const invalidKey = evaluation.invalid[0];
   if (invalidKey) throw badInput('errors.invalid', {}, `m.${invalidKey}`);
+  const outOfRange = evaluation.outOfRange[0];
+  if (outOfRange) throw badInput('errors.outOfRange', { min: outOfRange.range.min ?? '−∞', max: outOfRange.range.max ?? '∞' }, `m.${outOfRange.key}`);
+  const measured = evaluation.measurements.some((m) => m.value_number !== null);
+  if (measured && !input.testInstrumentId) throw badInput('inspection.instrumentRequired', {}, 'testInstrumentId');
+  const instrument = input.testInstrumentId ? await usableInstrument(db, input.testInstrumentId, input.performedOn) : null;
   const result = evaluation.failures.length > 0 ? 'failed' : input.result;
+  const lockNow = result === 'failed' && input.lock;
+  if (lockNow && device.status === 'locked') throw new AppError('CONFLICT', 'errors.deviceLocked');
+  if (lockNow && (input.lockReason?.length ?? 0) < 3) throw badInput('errors.tooShort', { min: 3 }, 'lockReason');
 
-  return withStoredPhotos(files, input.photos, 'protocol', (attachments) =>
-    db.transaction().execute(async (trx) => {
-      const entry = await appendEntry(trx, {
-        deviceId: device.id,
-        kind: 'inspection',
-        // Today: the actual instant; an earlier day: midday, so the date survives any time zone.
-        occurredAt: input.performedOn === todayDate ? now.toISOString() : `${input.performedOn}T11:00:00.000Z`,
-        recordedAt: now.toISOString(),
-        recordedBy: user.id,
-        performedBy: input.performedBy ?? null,
-        result,
-        text: input.text ?? null,
-        inspectionTypeId: type.id,
-        dueOn: type.due_on,
-        nextDueOn: nextDueDate(input.performedOn, type.interval_months, type.anchor),
-        details: evaluation.failures.length ? { failures: evaluation.failures.map((f) => ({ key: f.key, limit: f.limit })) } : null,
-        measurements: evaluation.measurements,
-        attachments,
-      });
-      return { entryId: entry.id, result, failures: evaluation.failures, deviceCode: device.code };
-    }),
+  const previous = await previousValues(db, device.id, type.id);
+  const rises = risesAgainst(type.form, previous ? (previous.values as Record<string, number | null>) : {}, evaluation.measurements);
+
+  return withStoredPhotos(
+    files,
+    input.photos,
+    'protocol',
+    (uploaded) =>
+      db.transaction().execute(async (trx) => {
+        const attachments = [...uploaded, ...(await takeStaged(trx, user, input.uploadIds, 'protocol'))];
+        const entry = await appendEntry(trx, {
+          deviceId: device.id,
+          kind: 'inspection',
+          // Today: the actual instant; an earlier day: midday, so the date survives any time zone.
+          occurredAt: input.performedOn === todayDate ? now.toISOString() : `${input.performedOn}T11:00:00.000Z`,
+          recordedAt: now.toISOString(),
+          recordedBy: user.id,
+          performedBy: input.performedBy ?? null,
+          result,
+          text: input.text ?? null,
+          inspectionTypeId: type.id,
+          testInstrumentId: instrument?.id ?? null,
+          dueOn: type.due_on,
+          nextDueOn: result === 'passed' ? nextDueDate(input.performedOn, type.interval_months, type.anchor) : type.due_on,
+          details:
+            evaluation.failures.length || rises.length || instrument
+              ? {
+                  ...(evaluation.failures.length ? { failures: evaluation.failures.map((f) => ({ key: f.key, limit: f.limit })) } : {}),
+                  ...(rises.length ? { rises: rises.map((r) => ({ key: r.key, previous: r.previous, value: r.value, rise: Math.round(r.rise * 100) / 100 })) } : {}),
+                  ...(instrument ? { instrument: { name: instrument.name, serial: instrument.serial_number, calibrationDueOn: instrument.calibration_due_on } } : {}),
+                }
+              : null,
+          measurements: evaluation.measurements,
+          attachments,
+        });
+        const lock = lockNow
+          ? await writeLock(trx, user, device, { deviceId: device.id, reason: input.lockReason!, incidentSuspected: false, causeEntryId: entry.id }, now.toISOString())
+          : null;
+        await refreshObligations(trx, [device.id], todayDate);
+        return {
+          entryId: entry.id,
+          result,
+          failures: evaluation.failures,
+          rises,
+          deviceCode: device.code,
+          lockId: lock?.lockId ?? null,
+          nextDueOn: result === 'passed' ? nextDueDate(input.performedOn, type.interval_months, type.anchor) : null,
+          /** A passed MTK gets a sticker with the next MTK's month and year. */
+          mtk: result === 'passed' && type.anchor === 'end_of_year',
+        };
+      }),
+    { pdf: true },
   );
 }

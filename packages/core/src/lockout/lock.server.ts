@@ -5,6 +5,7 @@ import type { Services, SessionUser } from '../context.js';
 import { visibleTo } from '../devices/access.js';
 import { getDevice, locationText, visibleDevices } from '../devices/queries.server.js';
 import { today } from '../inspections/due.js';
+import { refreshObligations } from '../inspections/obligations.server.js';
 import { appendEntry } from '../logbook/append.server.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { isoDate } from '../trpc/schemas.js';
@@ -62,49 +63,61 @@ export async function lockDevice(services: Services, user: SessionUser, input: z
     if (!cause) throw badInput('errors.invalid', {}, 'causeEntryId');
   }
   const now = services.now().toISOString();
-  return services.db.transaction().execute(async (trx) => {
-    const entry = await appendEntry(trx, {
-      deviceId: device.id,
-      kind: 'lock',
-      occurredAt: now,
-      recordedAt: now,
-      recordedBy: user.id,
-      text: input.reason,
-      details: { incidentSuspected: input.incidentSuspected, previousStatus: device.status, causeEntryId: input.causeEntryId ?? null },
-    });
-    const id = crypto.randomUUID();
-    // The guarded update comes first: of two concurrent locks, the second changes no row and rolls back
-    // (the unique index on open locks backs this up).
-    const updated = await trx
-      .updateTable('devices')
-      .set({ status: 'locked', updated_at: now })
-      .where('id', '=', device.id)
-      .where('status', '=', device.status)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONFLICT', 'errors.deviceLocked');
-    await trx
-      .insertInto('locks')
-      .values({
-        id,
-        device_id: device.id,
-        reason: input.reason,
-        incident_suspected: input.incidentSuspected ? 1 : 0,
-        locked_by: user.id,
-        locked_at: now,
-        lock_entry_id: entry.id,
-        released_by: null,
-        released_at: null,
-        release_entry_id: null,
-        release_reason: null,
-        cause_entry_id: input.causeEntryId ?? null,
-        release_inspection_entry_id: null,
-        bfarm_reported_on: null,
-        bfarm_reference: null,
-        report_entry_id: null,
-      })
-      .execute();
-    return { lockId: id, deviceCode: device.code };
+  return services.db.transaction().execute((trx) => writeLock(trx, user, device, input, now));
+}
+
+/**
+ * The lock's writes inside the caller's transaction (a failed inspection locks in the same one):
+ * the logbook entry, the guarded status change and the open lock.
+ */
+export async function writeLock(
+  trx: Transaction<Database>,
+  user: SessionUser,
+  device: { id: string; code: string; status: DeviceStatus },
+  input: z.output<typeof lockInput>,
+  now: string,
+) {
+  const entry = await appendEntry(trx, {
+    deviceId: device.id,
+    kind: 'lock',
+    occurredAt: now,
+    recordedAt: now,
+    recordedBy: user.id,
+    text: input.reason,
+    details: { incidentSuspected: input.incidentSuspected, previousStatus: device.status, causeEntryId: input.causeEntryId ?? null },
   });
+  const id = crypto.randomUUID();
+  // The guarded update comes first: of two concurrent locks, the second changes no row and rolls back
+  // (the unique index on open locks backs this up).
+  const updated = await trx
+    .updateTable('devices')
+    .set({ status: 'locked', updated_at: now })
+    .where('id', '=', device.id)
+    .where('status', '=', device.status)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1) throw new AppError('CONFLICT', 'errors.deviceLocked');
+  await trx
+    .insertInto('locks')
+    .values({
+      id,
+      device_id: device.id,
+      reason: input.reason,
+      incident_suspected: input.incidentSuspected ? 1 : 0,
+      locked_by: user.id,
+      locked_at: now,
+      lock_entry_id: entry.id,
+      released_by: null,
+      released_at: null,
+      release_entry_id: null,
+      release_reason: null,
+      cause_entry_id: input.causeEntryId ?? null,
+      release_inspection_entry_id: null,
+      bfarm_reported_on: null,
+      bfarm_reference: null,
+      report_entry_id: null,
+    })
+    .execute();
+  return { lockId: id, deviceCode: device.code };
 }
 
 /** Passed inspections performed and recorded after the lock: each one may justify the release. */
@@ -170,6 +183,8 @@ export async function releaseDevice(services: Services, user: SessionUser, input
       .executeTakeFirst();
     if (Number(released.numUpdatedRows) !== 1) throw new AppError('CONFLICT', 'lock.notLocked');
     await trx.updateTable('devices').set({ status, updated_at: now }).where('id', '=', device.id).execute();
+    // A failed inspection stops showing as failed in the due list once the device is released.
+    await refreshObligations(trx, [device.id], today(services.now()));
     return { deviceCode: device.code, status };
   });
 }

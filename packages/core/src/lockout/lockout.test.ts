@@ -38,9 +38,10 @@ describe.each(testDialects)('lock-out loop on %s', (dialect) => {
       .execute();
     const detail = await tech.devices.get({ id: rows[n]!.id });
     const stk = detail.inspections.find((t) => t.code === 'STK')!;
+    const testInstrumentId = await app.instrumentId();
     const inspect = (result: 'passed' | 'failed', values: Record<string, string> = {}, performedOn?: string) => {
       tick();
-      return tech.inspections.record({ deviceId: detail.device.id, inspectionTypeId: stk.id, performedOn: performedOn ?? today(clock), result, values });
+      return tech.inspections.record({ deviceId: detail.device.id, inspectionTypeId: stk.id, performedOn: performedOn ?? today(clock), result, values, testInstrumentId });
     };
     return { tech, id: detail.device.id, code: detail.device.code, inventoryNumber: detail.device.inventory_number, inspect };
   }

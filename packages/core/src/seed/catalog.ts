@@ -11,6 +11,7 @@ const electrical: FormField[] = [
     label: { de: 'Schutzleiterwiderstand', en: 'Protective earth resistance' },
     unit: 'mΩ',
     limits: [{ when: { protectionClass: 'I' }, max: 300 }],
+    range: { min: 0, max: 100_000 },
   },
   {
     key: 'insulation',
@@ -18,6 +19,7 @@ const electrical: FormField[] = [
     label: { de: 'Isolationswiderstand (500 V DC)', en: 'Insulation resistance (500 V DC)' },
     unit: 'MΩ',
     limits: [{ when: { protectionClass: 'I' }, min: 2 }, { when: { protectionClass: 'II' }, min: 7 }],
+    range: { min: 0, max: 10_000 },
   },
   {
     key: 'equipment_leakage',
@@ -25,6 +27,8 @@ const electrical: FormField[] = [
     label: { de: 'Geräteableitstrom', en: 'Equipment leakage current' },
     unit: 'µA',
     limits: [{ when: { protectionClass: 'I' }, max: 500 }, { when: { protectionClass: 'II' }, max: 100 }],
+    range: { min: 0, max: 100_000 },
+    watchRise: true,
   },
   {
     key: 'applied_part_leakage',
@@ -32,6 +36,8 @@ const electrical: FormField[] = [
     label: { de: 'Patientenableitstrom', en: 'Applied-part leakage current' },
     unit: 'µA',
     limits: [{ when: { appliedPart: 'B' }, max: 5000 }, { when: { appliedPart: 'BF' }, max: 5000 }, { when: { appliedPart: 'CF' }, max: 50 }],
+    range: { min: 0, max: 100_000 },
+    watchRise: true,
   },
   pf('functional', 'Funktionsprüfung', 'Functional test'),
 ];

@@ -1,7 +1,12 @@
 import { hashPassword } from 'better-auth/crypto';
 import type { Services } from '../context.js';
 import { newShortCode } from '../devices/short-code.js';
+import { addDays } from 'date-fns';
+import type { FormField } from '@medreg/db';
 import { nextDueDate, today } from '../inspections/due.js';
+import { snapshotCompliance } from '../inspections/due-list.server.js';
+import { applicableLimit, evaluateForm, type Electrical } from '../inspections/forms.js';
+import { refreshAllObligations } from '../inspections/obligations.server.js';
 import { appendEntry } from '../logbook/append.server.js';
 import { demoUsers, DEMO_PASSWORD, inspectionTypes, manufacturers, models, sites, WARD_STAFF_PER_WARD, wardStaffNames } from './catalog.js';
 
@@ -17,6 +22,23 @@ function prng(seed: number) {
 }
 
 const DEVICE_COUNT = 200;
+
+/** A plausible reading well inside its limit (or, with `failing`, just outside it). */
+function demoValues(form: FormField[], device: Electrical, rnd: () => number, failing?: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const f of form) {
+    if (f.kind === 'pass_fail') values[f.key] = 'pass';
+    if (f.kind !== 'number') continue;
+    const limit = applicableLimit(f, device);
+    let v: number;
+    if (!limit) v = 1 + rnd() * 50;
+    else if (limit.min !== undefined && limit.max !== undefined) v = (rnd() * 2 - 1) * limit.max * 0.6;
+    else if (limit.max !== undefined) v = f.key === failing ? limit.max * (1.1 + rnd() * 0.5) : limit.max * (0.08 + rnd() * 0.35);
+    else v = limit.min! * (4 + rnd() * 40);
+    values[f.key] = String(Math.round(v * 100) / 100);
+  }
+  return values;
+}
 
 /**
  * Seeds a small hospital (2 sites, 6 wards, 200 devices of 20 models, STK / MTK / electrical safety,
@@ -119,6 +141,25 @@ export async function seedDemo(services: Services): Promise<boolean> {
         .execute();
     }
 
+    // The workshop's test instruments; the old insulation tester is past its calibration date, so the form's warning shows.
+    const instruments = [
+      { name: 'Fluke ESA615', kind: 'Sicherheitstester IEC 62353', serial_number: 'ESA615-4471023', months: 7 },
+      { name: 'GMC SECUTEST PRO', kind: 'Sicherheitstester IEC 62353 / VDE 0701-0702', serial_number: 'STP-22K-0815', months: 3 },
+      { name: 'Fluke BP Pump 2', kind: 'NIBP-Simulator', serial_number: 'BPP2-55410', months: 10 },
+      { name: 'Metrax PM 3000', kind: 'Sicherheitstester (alt)', serial_number: 'PM3-0099812', months: -1 },
+    ];
+    const instrumentIds: string[] = [];
+    for (const ins of instruments) {
+      const id = crypto.randomUUID();
+      instrumentIds.push(id);
+      const due = new Date(`${todayDate}T00:00:00Z`);
+      due.setUTCMonth(due.getUTCMonth() + ins.months);
+      await trx
+        .insertInto('test_instruments')
+        .values({ id, name: ins.name, kind: ins.kind, serial_number: ins.serial_number, calibration_due_on: due.toISOString().slice(0, 10), retired_at: null, created_at: nowIso })
+        .execute();
+    }
+
     const manufacturerIds = new Map<string, string>();
     for (const [name, address] of Object.entries(manufacturers)) {
       const id = crypto.randomUUID();
@@ -204,7 +245,9 @@ export async function seedDemo(services: Services): Promise<boolean> {
           text: 'Funktionsprüfung am Betriebsort vor der ersten Inbetriebnahme.',
           details: { beforeFirstUse: true },
         });
-      // Most devices have a past inspection of each type; some are overdue, a few were never inspected.
+      // Most devices have a past inspection of each type with measured values; some are overdue, a few were
+      // never inspected, and every 60th device failed its last electrical-safety test without being locked yet.
+      const electrical = { protectionClass: model.seed.protectionClass, appliedPart: model.seed.appliedPart };
       for (const code of model.seed.types) {
         if (rnd() < 0.1) continue;
         const type = inspectionTypes.find((t) => t.code === code)!;
@@ -212,6 +255,9 @@ export async function seedDemo(services: Services): Promise<boolean> {
         const d = new Date(`${todayDate}T00:00:00Z`);
         d.setUTCMonth(d.getUTCMonth() - monthsAgo);
         const on = d.toISOString().slice(0, 10) < commissioned ? commissioned : d.toISOString().slice(0, 10);
+        const failing = code === 'EL-62353' && i % 60 === 7 ? 'equipment_leakage' : undefined;
+        const { measurements, failures } = evaluateForm(type.form, demoValues(type.form, electrical, rnd, failing), electrical);
+        const passed = failures.length === 0;
         await appendEntry(trx, {
           deviceId: id,
           kind: 'inspection',
@@ -219,12 +265,17 @@ export async function seedDemo(services: Services): Promise<boolean> {
           recordedAt: nowIso,
           recordedBy: technician,
           performedBy: 'Tom Techniker',
-          result: 'passed',
+          result: passed ? 'passed' : 'failed',
           inspectionTypeId: typeIds.get(code)!,
-          nextDueOn: nextDueDate(on, type.interval_months, type.anchor),
+          testInstrumentId: instrumentIds[code.startsWith('MTK') ? 2 : i % 2]!,
+          // A failed inspection does not meet the obligation: it stays due from that day.
+          nextDueOn: passed ? nextDueDate(on, type.interval_months, type.anchor) : on,
+          details: passed ? null : { failures: failures.map((f) => ({ key: f.key, limit: f.limit })) },
+          measurements,
         });
       }
     }
+    await refreshAllObligations(trx, todayDate);
 
     // The nurse was instructed on some Anlage 1 models (one instruction has expired), so the device pages show
     // every verdict: may use, not instructed, instruction expired.
@@ -328,5 +379,8 @@ export async function seedDemo(services: Services): Promise<boolean> {
       }
     }
   });
+  // Twelve weeks of compliance history, derived from the logbook as it stood on each day, and today.
+  for (let w = 12; w >= 1; w--) await snapshotCompliance(db, today(addDays(now, -7 * w)), todayDate);
+  await snapshotCompliance(db, todayDate, todayDate);
   return true;
 }

@@ -53,6 +53,8 @@ export interface DeviceTable {
   /** Per-device override of the model's device class. */
   device_class: 'I' | 'IIa' | 'IIb' | 'III' | null;
   notes: string | null;
+  /** Installed software after an update; null: as delivered (the model's version). */
+  software_version: string | null;
   decommissioned_on: string | null;
   created_at: string;
   updated_at: string;

@@ -9,7 +9,12 @@ import type {
 } from './users.js';
 import type { DeviceModelTable, DeviceTable, FavouriteTable, ManufacturerTable } from './devices.js';
 import type {
+  CalendarTokenTable,
+  ComplianceSnapshotTable,
   DeviceInspectionOverrideTable,
+  DeviceObligationTable,
+  DigestLogTable,
+  StagedUploadTable,
   InspectionMeasurementTable,
   InspectionTypeTable,
   ModelInspectionTypeTable,
@@ -62,4 +67,9 @@ export interface Database {
   instruction_requests: InstructionRequestTable;
   defect_reports: DefectReportTable;
   locks: LockTable;
+  device_obligations: DeviceObligationTable;
+  compliance_snapshots: ComplianceSnapshotTable;
+  calendar_tokens: CalendarTokenTable;
+  digest_log: DigestLogTable;
+  staged_uploads: StagedUploadTable;
 }

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** How the next due date is counted from the last inspection or commissioning. */
 export type Anchor = 'exact' | 'end_of_month' | 'end_of_year';
 
@@ -10,6 +12,10 @@ export type FormField =
       label: { de: string; en: string };
       unit: string;
       limits: { when?: { protectionClass?: string; appliedPart?: string }; min?: number; max?: number }[];
+      /** What the instrument can physically read; a value outside is a typing error, not a failed limit. */
+      range?: { min?: number; max?: number };
+      /** Flag a rise of more than 50 % against the previous inspection (VDE 0751 for leakage currents). */
+      watchRise?: boolean;
     }
   | { key: string; kind: 'choice'; label: { de: string; en: string }; options: string[] }
   | { key: string; kind: 'text'; label: { de: string; en: string } };
@@ -29,6 +35,10 @@ export interface InspectionTypeTable {
   /** JSON array of FormField. */
   form: string;
   created_at: string;
+  /** Archived types are no longer assigned; entries that used them keep pointing at them. */
+  archived_at: string | null;
+  /** Incremented on every edit, so concurrent edits are detected. */
+  version: Generated<number>;
 }
 
 /** Assignment of inspection types to a model (default interval may be overridden). */
@@ -45,6 +55,8 @@ export interface DeviceInspectionOverrideTable {
   interval_months: number | null;
   exempt: number;
   reason: string | null;
+  set_by: string | null;
+  set_at: string | null;
 }
 
 /** Test instrument used for measurements (serial and calibration due date). */
@@ -52,7 +64,67 @@ export interface TestInstrumentTable {
   id: string;
   name: string;
   serial_number: string;
+  /** E.g. "Sicherheitstester nach IEC 62353". */
+  kind: string | null;
   calibration_due_on: string | null;
+  retired_at: string | null;
+  created_at: string | null;
+}
+
+/**
+ * A device's obligation (Prüfpflicht) to undergo one inspection type, with its next due date: derived from
+ * the assignments and the logbook, rewritten in the same transaction as every change to either.
+ */
+export interface DeviceObligationTable {
+  device_id: string;
+  inspection_type_id: string;
+  interval_months: number;
+  due_on: string;
+  last_entry_id: string | null;
+  last_on: string | null;
+  last_result: 'passed' | 'failed' | null;
+  /** 1 while the last inspection failed and the device has not been released since. */
+  failed: number;
+}
+
+/** Share of a ward's devices with no overdue obligation, one row per day. */
+export interface ComplianceSnapshotTable {
+  taken_on: string;
+  site_id: string;
+  /** '' for devices without a department. */
+  department_id: string;
+  devices: number;
+  compliant: number;
+}
+
+/** A revocable token for a person's iCal feed of due inspections; only its SHA-256 is stored. */
+export interface CalendarTokenTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+/** Weekly digests sent, one per person and ISO week ('2026-W47'). */
+export interface DigestLogTable {
+  user_id: string;
+  week: string;
+  sent_at: string;
+  items: number;
+}
+
+/** A photo or PDF uploaded while a form is being filled in, waiting to be attached when it is saved. */
+export interface StagedUploadTable {
+  id: string;
+  user_id: string;
+  sha256: string;
+  preview_sha256: string | null;
+  media_type: string;
+  size: number;
+  original_name: string;
+  created_at: string;
 }
 
 /** Measured values of an inspection, one row per form field. */

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 export type Role = 'admin' | 'manager' | 'technician' | 'nurse';
 
 /** Users; the auth library reads and writes the first columns, the rest are ours. */
@@ -14,6 +16,8 @@ export interface UserTable {
   locale: 'de' | 'en' | null;
   /** A departed person's account is blocked, never deleted: logbook entries keep pointing at it. */
   blocked_at: string | null;
+  /** 1: wants the weekly e-mail of due inspections. */
+  weekly_digest: Generated<number>;
 }
 
 export interface SessionTable {

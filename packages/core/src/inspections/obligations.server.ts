@@ -1,0 +1,56 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '@medreg/db';
+import type { CalendarDate } from './due.js';
+import { assignedTypesOf } from './queries.server.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const CHUNK = 2000;
+
+/**
+ * Rewrites the stored obligations (Prüfpflichten) of these devices from their assignments and logbooks.
+ * Call it inside the transaction of every write that changes either: an inspection, a release, an
+ * override, an assignment, a type's interval, a device's commissioning. Decommissioned devices have none.
+ */
+export async function refreshObligations(db: Db, deviceIds: readonly string[], today: CalendarDate): Promise<void> {
+  for (let i = 0; i < deviceIds.length; i += CHUNK) {
+    const ids = deviceIds.slice(i, i + CHUNK);
+    const devices = await db
+      .selectFrom('devices')
+      .select(['id', 'model_id', 'commissioned_on'])
+      .where('id', 'in', ids)
+      .where('status', '!=', 'decommissioned')
+      .execute();
+    const types = await assignedTypesOf(db as Kysely<Database>, devices, today);
+    await db.deleteFrom('device_obligations').where('device_id', 'in', ids).execute();
+    const rows = devices.flatMap((d) =>
+      (types.get(d.id) ?? []).map((t) => ({
+        device_id: d.id,
+        inspection_type_id: t.id,
+        interval_months: t.interval_months,
+        due_on: t.due_on,
+        last_entry_id: t.last_entry_id,
+        last_on: t.last_on,
+        last_result: t.last_result,
+        failed: t.failed ? 1 : 0,
+      })),
+    );
+    // Eight columns per row: 500 rows stay below SQLite's and PostgreSQL's bind-parameter limits.
+    for (let j = 0; j < rows.length; j += 500) await db.insertInto('device_obligations').values(rows.slice(j, j + 500)).execute();
+  }
+}
+
+/** Every device of these models, e.g. after an assignment or a type's interval changed. */
+export async function refreshObligationsOfModels(db: Db, modelIds: readonly string[], today: CalendarDate): Promise<number> {
+  if (modelIds.length === 0) return 0;
+  const ids = (await db.selectFrom('devices').select('id').where('model_id', 'in', [...modelIds]).execute()).map((d) => d.id);
+  await refreshObligations(db, ids, today);
+  return ids.length;
+}
+
+/** The whole register (after an import or a restore). */
+export async function refreshAllObligations(db: Db, today: CalendarDate): Promise<number> {
+  const ids = (await db.selectFrom('devices').select('id').orderBy('id').execute()).map((d) => d.id);
+  await refreshObligations(db, ids, today);
+  return ids.length;
+}
