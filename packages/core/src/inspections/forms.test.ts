@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FormField } from '@medreg/db';
-import { applicableLimit, evaluateForm, parseNumber } from './forms.js';
+import { applicableLimit, evaluateForm, parseNumber, risesAgainst } from './forms.js';
 
 const leakage: Extract<FormField, { kind: 'number' }> = {
   key: 'equipment_leakage',
@@ -8,6 +8,8 @@ const leakage: Extract<FormField, { kind: 'number' }> = {
   label: { de: 'Geräteableitstrom', en: 'Equipment leakage' },
   unit: 'µA',
   limits: [{ when: { protectionClass: 'I' }, max: 500 }, { when: { protectionClass: 'II' }, max: 100 }],
+  range: { min: 0, max: 100_000 },
+  watchRise: true,
 };
 const applied: Extract<FormField, { kind: 'number' }> = {
   key: 'applied_part_leakage',
@@ -61,6 +63,42 @@ describe('evaluateForm', () => {
       'visual',
       'equipment_leakage',
     ]);
+  });
+});
+
+describe('physical range', () => {
+  it.each([
+    ['-5', true],
+    ['0', false],
+    ['100000', false],
+    ['100001', true],
+  ])('a leakage of %s µA is out of range: %s', (value, out) => {
+    const e = evaluateForm(form, { equipment_leakage: value }, { protectionClass: 'I', appliedPart: null });
+    expect(e.outOfRange.length > 0).toBe(out);
+    // Out of range is a typing error: no measurement, no failure.
+    if (out) expect([e.measurements.length, e.failures.length]).toEqual([0, 0]);
+  });
+});
+
+describe('risesAgainst (VDE 0751: leakage up by more than 50 %)', () => {
+  const m = (v: number | null) => [{ field_key: 'equipment_leakage', value_number: v }];
+  it.each([
+    // previous, now, flagged
+    [100, 150, false], // exactly +50 % is not more than half
+    [100, 151, true],
+    [100, 90, false],
+    [20, 45, true],
+    [0, 40, false], // no relative rise from zero
+    [null, 40, false], // never measured before
+    [100, null, false], // not measured now
+  ])('from %s to %s µA: flagged %s', (before, now, flagged) => {
+    const rises = risesAgainst(form, { equipment_leakage: before }, m(now));
+    expect(rises.length > 0).toBe(flagged);
+    if (flagged) expect(rises[0]).toMatchObject({ key: 'equipment_leakage', previous: before, value: now });
+  });
+
+  it('watches only fields marked for it', () => {
+    expect(risesAgainst(form, { applied_part_leakage: 1 }, [{ field_key: 'applied_part_leakage', value_number: 40 }])).toEqual([]);
   });
 });
 
