@@ -1,5 +1,7 @@
 import type { Catalog } from './en.js';
 import * as due from './catalog/due.js';
+import * as upload from './catalog/upload.js';
+import * as measures from './catalog/measures.js';
 
 export const de: Catalog = {
   app: {
@@ -127,6 +129,17 @@ export const de: Catalog = {
     instrumentRequired: 'Wählen Sie das Prüfgerät, mit dem Sie gemessen haben.',
     instrumentUnknown: 'Dieses Prüfgerät steht nicht im Register oder ist ausgesondert.',
     instrumentOutOfCalibration: '{{name}} ({{serial}}) war am {{date}} zur Kalibrierung fällig: Messungen damit sind nicht gültig. Verwenden Sie ein kalibriertes Prüfgerät.',
+    instrumentCalibratedUntil: 'kalibriert bis {{date}}',
+    instrumentCalibrationOverdue: 'Kalibrierung überfällig seit {{date}}',
+    instrumentWarning: 'Dieses Prüfgerät war am {{date}} zur Kalibrierung fällig. Messungen damit sind nicht gültig: Wählen Sie ein kalibriertes.',
+    instrumentsManage: 'Prüfgeräte',
+    previous: 'Letztes Mal ({{date}}): {{value}}',
+    rose: '{{field}} ist seit der letzten Prüfung um {{percent}} % gestiegen ({{previous}} → {{value}} {{unit}}). Nach VDE 0751 ist die Ursache zu klären.',
+    dueOn: 'fällig {{date}}',
+    lockNow: 'Gerät jetzt sperren (Sperrkarte)',
+    lockNowHint: 'Ein durchgefallenes Gerät darf nicht unbemerkt in Betrieb bleiben. Die Sperre wird mit der Prüfung gespeichert; die Karte drucken Sie auf der nächsten Seite.',
+    lockReason: 'Grund auf der Karte',
+    failedNotLocked: 'Das Gerät bleibt trotz nicht bestandener Prüfung in Betrieb. Begründen Sie das im Befund.',
     notAllowed: 'Ihre Rolle darf diese Prüfart nicht erfassen.',
   },
   verdict: {
@@ -510,4 +523,6 @@ export const de: Catalog = {
     footer: 'Erstellt mit MedReg am {{date}}; maßgeblich ist der Nachweis im Register.',
   },
   due: due.de,
+  upload: upload.de,
+  measures: measures.de,
 };

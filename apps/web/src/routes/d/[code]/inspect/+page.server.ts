@@ -3,12 +3,21 @@ import { describeError, MAX_PHOTO_BYTES } from '@medreg/core';
 import { failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, params }) => {
+export const load: PageServerLoad = async ({ locals, params, url }) => {
   try {
     const detail = await locals.api.devices.get({ code: params.code });
-    // Preselect what is most urgent: overdue first, then due soon.
-    const urgent = ['overdue', 'due_soon', 'ok'].flatMap((s) => detail.inspections.filter((i) => i.state === s));
-    return { device: detail.device, inspections: detail.inspections, defaultTypeId: urgent[0]?.id ?? null, maxPhotoMb: MAX_PHOTO_BYTES / 1024 / 1024 };
+    const context = await locals.api.inspections.formContext({ deviceId: detail.device.id });
+    // The type asked for (from the due list), else what is most urgent: failed, overdue, due soon.
+    const asked = detail.inspections.find((i) => i.id === url.searchParams.get('type'));
+    const urgent = [...detail.inspections].sort((a, b) => Number(b.failed) - Number(a.failed) || a.due_on.localeCompare(b.due_on));
+    return {
+      device: detail.device,
+      inspections: detail.inspections,
+      instruments: context.instruments,
+      previous: context.previous,
+      defaultTypeId: asked?.id ?? urgent[0]?.id ?? null,
+      maxPhotoMb: MAX_PHOTO_BYTES / 1024 / 1024,
+    };
   } catch (e) {
     error(404, describeError(e, locals.t).message);
   }
@@ -20,9 +29,11 @@ export const actions: Actions = {
     try {
       await locals.api.inspections.record(form);
     } catch (e) {
+      // Uploaded files stay listed (and staged) in the page; only the typed values need to come back.
       const values = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === 'string'));
       return failFrom(e, locals.t, values);
     }
+    // A lock shows at the top of the device page, with the card to print.
     redirect(303, `/d/${params.code}?saved=1`);
   },
 };
