@@ -3,6 +3,7 @@ import { defectsRouter } from './defects/router.js';
 import { devicesRouter } from './devices/router.js';
 import { dueRouter } from './inspections/due-router.js';
 import { inspectionsRouter } from './inspections/router.js';
+import { measuresRouter } from './inspections/measures-router.js';
 import { instructionsRouter } from './instructions/router.js';
 import { labelsRouter } from './labels/router.js';
 import { lockoutRouter } from './lockout/router.js';
@@ -16,6 +17,7 @@ export const appRouter = router({
   devices: devicesRouter,
   logbook: logbookRouter,
   inspections: inspectionsRouter,
+  measures: measuresRouter,
   due: dueRouter,
   lockout: lockoutRouter,
   labels: labelsRouter,

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { Services, SessionUser } from '../context.js';
+import { getDevice } from '../devices/queries.server.js';
+import { formatShortCode } from '../devices/short-code.js';
+import { today } from './due.js';
+import { isMetrological } from './metrological.js';
+
+export { isMetrological };
+
+/**
+ * What the MTK sticker prints for a passed metrological inspection on a device the user may see; undefined
+ * (the caller answers 404) for any other entry, without telling what exists.
+ */
+export async function mtkStickerData(services: Services, user: SessionUser, entryId: string) {
+  if (!z.uuid().safeParse(entryId).success) return undefined;
+  const entry = await services.db
+    .selectFrom('logbook_entries as e')
+    .innerJoin('inspection_types as it', 'it.id', 'e.inspection_type_id')
+    .innerJoin('users as u', 'u.id', 'e.recorded_by')
+    .select(['e.device_id', 'e.occurred_at', 'e.performed_by', 'e.next_due_on', 'it.code', 'u.name as recorded_by_name'])
+    .where('e.id', '=', entryId)
+    .where('e.kind', '=', 'inspection')
+    .where('e.result', '=', 'passed')
+    .executeTakeFirst();
+  if (!entry || !isMetrological(entry) || !entry.next_due_on) return undefined;
+  const device = await getDevice(services.db, user, { id: entry.device_id });
+  if (!device) return undefined;
+  const [year, month] = String(entry.next_due_on).split('-');
+  return {
+    url: `${services.baseUrl}/d/${device.code}`,
+    code: formatShortCode(device.code),
+    inventoryNumber: device.inventory_number,
+    typeCode: entry.code,
+    /** The month and year of the next MTK, as the sticker shows it: "12/2027". */
+    next: `${month}/${year}`,
+    testedOn: today(new Date(entry.occurred_at)),
+    testedBy: entry.performed_by ?? entry.recorded_by_name,
+  };
+}
