@@ -84,12 +84,19 @@ describe('walking-skeleton journey', () => {
     await page.check('input[name="m.functional"][value=pass]');
     await page.fill('#text', 'Keine Mängel festgestellt.');
 
+    // The photo uploads while the form is filled in: a file that is no image is refused at once.
     await page.setInputFiles('#photo-gallery', files[1]!);
-    await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('main button[type=submit]')]);
-    await expect.poll(() => page.textContent('[role=alert]')).toContain('kein unterstütztes Bild');
+    await expect.poll(() => page.textContent('.uploads')).toContain('weder ein unterstütztes Bild');
     await shot(page, 'phone-inspect-bad-photo');
+    await page.click('.uploads li.failed button');
+
+    // Measured values need a calibrated instrument.
+    await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('main button[type=submit]')]);
+    await expect.poll(() => page.textContent('#instrument-state')).toContain('Wählen Sie das Prüfgerät');
+    await page.selectOption('#instrument', { label: (await page.locator('#instrument option', { hasText: 'Fluke ESA615' }).textContent())! });
 
     await page.setInputFiles('#photo-gallery', files[0]!);
+    await expect.poll(() => page.textContent('.uploads')).toContain('Hochgeladen');
     await Promise.all([page.waitForURL(/saved=1/), page.click('main button[type=submit]')]);
     expect(await page.textContent('[role=status]')).toContain('Prüfung im Medizinproduktebuch eingetragen');
     const first = page.locator('.entry').first();
