@@ -1,10 +1,11 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { SessionUser } from '../context.js';
+import { visibleTo } from '../devices/access.js';
 import { locationText, visibleDevices } from '../devices/queries.server.js';
 import { countOpenDefects, defectQueue, myDefects } from '../defects/defects.server.js';
 import type { CalendarDate } from '../inspections/due.js';
-import { assignedTypesOf } from '../inspections/queries.server.js';
+import { dueBounds } from '../inspections/due-list.server.js';
 import { asRecord, instructionRowsOf } from '../instructions/queries.server.js';
 import { openRequestsByModel, myRequests } from '../instructions/requests.server.js';
 import { EXPIRING_DAYS, instructionStatus, type InstructionRecord } from '../instructions/status.js';
@@ -86,20 +87,46 @@ export async function unconfirmedInstructions(db: Kysely<Database>, userId: stri
     .execute();
 }
 
-/** Inspections overdue or due within 30 days on the devices the user may see, soonest first. */
+/**
+ * Inspections failed, overdue or due within 30 days on the devices the user may see, failed first, then
+ * soonest; read from the stored obligations, so it costs the same at 200 or 100,000 devices.
+ */
 export async function dueWork(db: Kysely<Database>, user: SessionUser, today: CalendarDate, limit = 50) {
-  const devices = await visibleDevices(db, user)
+  const { in30 } = dueBounds(today);
+  const open = db
+    .selectFrom('device_obligations as o')
+    .innerJoin('devices', 'devices.id', 'o.device_id')
     .where('devices.status', '!=', 'decommissioned')
-    .select(['devices.id', 'devices.code', 'devices.model_id', 'devices.commissioned_on', 'devices.inventory_number', 'm.name as model_name', 's.name as site_name', 'dep.name as department_name', 'r.name as room_name'])
-    .execute();
-  const types = await assignedTypesOf(db, devices, today);
-  const items = devices.flatMap((d) =>
-    (types.get(d.id) ?? [])
-      .filter((t) => t.state !== 'ok')
-      .map((t) => ({ deviceCode: d.code, inventoryNumber: d.inventory_number, model: d.model_name, location: locationText(d), type: { code: t.code, name_de: t.name_de, name_en: t.name_en }, dueOn: t.due_on, state: t.state })),
-  );
-  items.sort((a, b) => a.dueOn.localeCompare(b.dueOn) || a.inventoryNumber.localeCompare(b.inventoryNumber));
-  return { overdue: items.filter((i) => i.state === 'overdue').length, dueSoon: items.filter((i) => i.state === 'due_soon').length, items: items.slice(0, limit) };
+    .where(visibleTo(user));
+  const [counts, rows] = await Promise.all([
+    open
+      .where('o.due_on', '<=', in30)
+      .select((eb) => [
+        sql<number>`sum(case when ${eb.ref('o.due_on')} < ${today} then 1 else 0 end)`.as('overdue'),
+        sql<number>`sum(case when ${eb.ref('o.due_on')} >= ${today} then 1 else 0 end)`.as('soon'),
+      ])
+      .executeTakeFirst(),
+    open
+      .where((eb) => eb.or([eb('o.due_on', '<=', in30), eb('o.failed', '=', 1)]))
+      .innerJoin('inspection_types as it', 'it.id', 'o.inspection_type_id')
+      .innerJoin('device_models as m', 'm.id', 'devices.model_id')
+      .innerJoin('sites as s', 's.id', 'devices.site_id')
+      .leftJoin('departments as dep', 'dep.id', 'devices.department_id')
+      .leftJoin('rooms as r', 'r.id', 'devices.room_id')
+      .select(['devices.code', 'devices.inventory_number', 'm.name as model_name', 's.name as site_name', 'dep.name as department_name', 'r.name as room_name'])
+      .select(['it.id as type_id', 'it.code as type_code', 'it.name_de', 'it.name_en', 'o.due_on', 'o.failed'])
+      .orderBy('o.failed', 'desc')
+      .orderBy('o.due_on')
+      .orderBy('devices.inventory_number')
+      .limit(limit)
+      .execute(),
+  ]);
+  const items = rows.map((d) => {
+    const dueOn = String(d.due_on);
+    const state = d.failed ? ('failed' as const) : dueOn < today ? ('overdue' as const) : ('due_soon' as const);
+    return { deviceCode: d.code, inventoryNumber: d.inventory_number, model: d.model_name, location: locationText(d), type: { id: d.type_id, code: d.type_code, name_de: d.name_de, name_en: d.name_en }, dueOn, state };
+  });
+  return { overdue: Number(counts?.overdue ?? 0), dueSoon: Number(counts?.soon ?? 0), items };
 }
 
 /** Suspected incidents whose BfArM report is not recorded yet: a decision for the device-safety officer. */
