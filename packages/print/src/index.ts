@@ -13,3 +13,4 @@ export {
   type MatrixCellState,
 } from './instruction-matrix.js';
 export { renderInstructionRecord, type InstructionRecordPdfData } from './instruction-record.js';
+export { MTK_STICKER_MM, renderMtkSticker, type MtkStickerData } from './mtk-sticker.js';

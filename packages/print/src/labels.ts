@@ -96,7 +96,7 @@ const SIZES = { inventoryMax: 15, inventoryMin: 8, name: 8.5, due: 7.5, code: 7 
  * Draws the QR code as vector rectangles, one per run of dark modules in a row, filled as a single path:
  * sharp at any printer resolution, and no hairline seams between rows when rasterised.
  */
-function drawQr(doc: Doc, url: string, x: number, y: number, side: number) {
+export function drawQr(doc: Doc, url: string, x: number, y: number, side: number) {
   const { size, data } = QRCode.create(url, { errorCorrectionLevel: 'M' }).modules;
   const cell = side / size;
   for (let row = 0; row < size; row++) {
