@@ -11,6 +11,7 @@ import {
   labelPrinters,
   labelSelectionInput,
   lockoutCardData,
+  mtkStickerData,
   readAttachment,
   requestLocale,
   today,
@@ -19,7 +20,7 @@ import {
   type SessionUser,
 } from '@medreg/core';
 import { formatDate, formatInstant, isLocale, translator, type Locale } from '@medreg/i18n';
-import { LABEL_LAYOUTS, renderInstructionMatrix, renderInstructionRecord, renderLabels, renderLockoutCard } from '@medreg/print';
+import { LABEL_LAYOUTS, renderInstructionMatrix, renderInstructionRecord, renderLabels, renderLockoutCard, renderMtkSticker } from '@medreg/print';
 
 type Env = { Variables: { user: SessionUser; locale: Locale; ctx: Context } };
 
@@ -99,6 +100,27 @@ export function createApiApp(services: Services) {
     return c.body(new Uint8Array(pdf), 200, {
       'Content-Type': 'application/pdf',
       'Content-Disposition': contentDisposition('inline', `Sperrkarte-${data.device.inventoryNumber}.pdf`),
+      'Cache-Control': 'no-store',
+    });
+  });
+
+  /** The sticker a device carries after a passed MTK (`?lang=de|en`); 404 for any other entry or a device the user may not see. */
+  app.get('/api/inspections/:entryId/mtk-sticker.pdf', async (c) => {
+    const lang = c.req.query('lang');
+    const locale = isLocale(lang) ? lang : c.get('locale');
+    const data = await mtkStickerData(services, c.get('user'), c.req.param('entryId'));
+    if (!data) return c.json({ error: translator(locale)('errors.notFound') }, 404);
+    const pdf = await renderMtkSticker({
+      locale,
+      url: data.url,
+      inventoryNumber: data.inventoryNumber,
+      next: data.next,
+      testedOn: formatDate(locale, data.testedOn),
+      testedBy: data.testedBy,
+    });
+    return c.body(new Uint8Array(pdf), 200, {
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': contentDisposition('inline', `MTK-${data.inventoryNumber}.pdf`),
       'Cache-Control': 'no-store',
     });
   });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Services, SessionUser } from '../context.js';
 import { getDevice } from '../devices/queries.server.js';
-import { formatShortCode } from '../devices/short-code.js';
 import { today } from './due.js';
 import { isMetrological } from './metrological.js';
 
@@ -28,9 +27,7 @@ export async function mtkStickerData(services: Services, user: SessionUser, entr
   const [year, month] = String(entry.next_due_on).split('-');
   return {
     url: `${services.baseUrl}/d/${device.code}`,
-    code: formatShortCode(device.code),
     inventoryNumber: device.inventory_number,
-    typeCode: entry.code,
     /** The month and year of the next MTK, as the sticker shows it: "12/2027". */
     next: `${month}/${year}`,
     testedOn: today(new Date(entry.occurred_at)),
