@@ -7,6 +7,7 @@ import { measuresRouter } from './inspections/measures-router.js';
 import { instructionsRouter } from './instructions/router.js';
 import { labelsRouter } from './labels/router.js';
 import { lockoutRouter } from './lockout/router.js';
+import { remindersRouter } from './inspections/reminders-router.js';
 import { logbookRouter } from './logbook/router.js';
 import { startRouter } from './start/router.js';
 import { createCallerFactory, router } from './trpc/init.js';
@@ -19,6 +20,7 @@ export const appRouter = router({
   inspections: inspectionsRouter,
   measures: measuresRouter,
   due: dueRouter,
+  reminders: remindersRouter,
   lockout: lockoutRouter,
   labels: labelsRouter,
   instructions: instructionsRouter,

@@ -1,5 +1,6 @@
 import type { Catalog } from './en.js';
 import * as due from './catalog/due.js';
+import * as reminders from './catalog/reminders.js';
 import * as upload from './catalog/upload.js';
 import * as measures from './catalog/measures.js';
 
@@ -525,4 +526,5 @@ export const de: Catalog = {
   due: due.de,
   upload: upload.de,
   measures: measures.de,
+  reminders: reminders.de,
 };

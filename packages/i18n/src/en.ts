@@ -1,5 +1,6 @@
 import type { Widen } from './widen.js';
 import * as due from './catalog/due.js';
+import * as reminders from './catalog/reminders.js';
 import * as upload from './catalog/upload.js';
 import * as measures from './catalog/measures.js';
 
@@ -524,6 +525,7 @@ export const en = {
   due: due.en,
   upload: upload.en,
   measures: measures.en,
+  reminders: reminders.en,
 } as const;
 
 export type Catalog = Widen<typeof en>;
