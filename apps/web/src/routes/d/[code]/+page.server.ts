@@ -14,6 +14,7 @@ const FLASHES = {
   requested: 'instruction.requestDone',
   withdrawn: 'instruction.withdrawn',
   firstUse: 'instruction.firstUseSaved',
+  measure: 'measures.saved',
 } as const satisfies Record<string, MessageKey>;
 
 /** `/d/<code>` is the stable address printed in QR codes. */
