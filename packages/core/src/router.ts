@@ -3,6 +3,8 @@ import { defectsRouter } from './defects/router.js';
 import { devicesRouter } from './devices/router.js';
 import { dueRouter } from './inspections/due-router.js';
 import { inspectionsRouter } from './inspections/router.js';
+import { instrumentsRouter } from './inspections/instruments-router.js';
+import { typesRouter } from './inspections/types-router.js';
 import { measuresRouter } from './inspections/measures-router.js';
 import { instructionsRouter } from './instructions/router.js';
 import { labelsRouter } from './labels/router.js';
@@ -26,6 +28,8 @@ export const appRouter = router({
   instructions: instructionsRouter,
   defects: defectsRouter,
   start: startRouter,
+  inspectionTypes: typesRouter,
+  instruments: instrumentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,6 +3,8 @@ import * as due from './catalog/due.js';
 import * as reminders from './catalog/reminders.js';
 import * as upload from './catalog/upload.js';
 import * as measures from './catalog/measures.js';
+import * as types from './catalog/types.js';
+import * as instruments from './catalog/instruments.js';
 
 export const de: Catalog = {
   app: {
@@ -526,5 +528,7 @@ export const de: Catalog = {
   due: due.de,
   upload: upload.de,
   measures: measures.de,
+  inspectionTypes: types.de,
+  instruments: instruments.de,
   reminders: reminders.de,
 };

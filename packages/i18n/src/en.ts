@@ -3,6 +3,8 @@ import * as due from './catalog/due.js';
 import * as reminders from './catalog/reminders.js';
 import * as upload from './catalog/upload.js';
 import * as measures from './catalog/measures.js';
+import * as types from './catalog/types.js';
+import * as instruments from './catalog/instruments.js';
 
 /**
  * English catalog; the German one must have the same keys (checked by the type below).
@@ -525,6 +527,8 @@ export const en = {
   due: due.en,
   upload: upload.en,
   measures: measures.en,
+  inspectionTypes: types.en,
+  instruments: instruments.en,
   reminders: reminders.en,
 } as const;
 
