@@ -4,6 +4,7 @@ import Papa from 'papaparse';
 import { z } from 'zod';
 import {
   appRouter,
+  calendarFeed,
   createCaller,
   createContext,
   describeError,
@@ -52,6 +53,14 @@ export function createApiApp(services: Services) {
       createContext: (_opts, c) => createContext(services, c.req.raw.headers),
     }),
   );
+
+  // A calendar app fetches the feed without a session: the secret token in the address is the credential, so
+  // this route comes before the sign-in check. Unknown, revoked or disallowed: a bare 404 that tells nothing.
+  app.get('/api/calendar/:token', async (c) => {
+    const ics = await calendarFeed(services, c.req.param('token').replace(/\.ics$/, ''));
+    if (ics === null) return c.body(null, 404, { 'Cache-Control': 'no-store' });
+    return c.body(ics, 200, { 'Content-Type': 'text/calendar; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Disposition': contentDisposition('inline', 'medreg.ics') });
+  });
 
   // Routes below need a signed-in user.
   app.use('/api/*', async (c, next) => {

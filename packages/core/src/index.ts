@@ -15,3 +15,4 @@ export { withClientIp } from './users/auth.server.js';
 export { calendarFeed } from './inspections/calendar.server.js';
 export { smtpFromEnv, type SmtpConfig } from './inspections/digest.server.js';
 export { startJobs, type Jobs, type JobOptions } from './jobs.server.js';
+export { dueWindows, type DueWindow } from './inspections/due-list.server.js';
