@@ -70,12 +70,18 @@ for (const dialect of testDialects) {
   }));
   await db.insertInto('inspection_types').values(types).execute();
   await db.insertInto('model_inspection_types').values(models.flatMap((m) => types.map((t) => ({ model_id: m.id, inspection_type_id: t.id, interval_months: null })))).execute();
+  // Random 7-character codes collide now and then at 100,000 devices (a birthday problem): draw again.
+  const usedCodes = new Set<string>();
+  const uniqueCode = (): string => {
+    const c = newShortCode();
+    return usedCodes.has(c) ? uniqueCode() : (usedCodes.add(c), c);
+  };
   const BATCH = 1500; // SQLite binds at most 32,766 parameters per statement, PostgreSQL 65,535
   for (let start = 0; start < N; start += BATCH) {
     const rows = [];
     for (let i = start; i < Math.min(N, start + BATCH); i++)
       rows.push({
-        id: crypto.randomUUID(), code: newShortCode(), inventory_number: `MT-${String(100000 + i)}`, model_id: `m${i % 200}`,
+        id: crypto.randomUUID(), code: uniqueCode(), inventory_number: `MT-${String(100000 + i)}`, model_id: `m${i % 200}`,
         serial_number: `SN${(i * 7919) % 1_000_000}`, lot_number: null, acquired_year: 2020, commissioned_on: commissionedOn(i),
         site_id: 's', department_id: `dep${i % 60}`, room_id: null, status: 'in_service' as const, udi_di: null, notified_body: null,
         device_class: null, notes: null, decommissioned_on: null, created_at: now, updated_at: now,

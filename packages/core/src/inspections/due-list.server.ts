@@ -4,7 +4,7 @@ import { UTCDate } from '@date-fns/utc';
 import { addDays, addMonths, endOfISOWeek, endOfMonth, formatISO } from 'date-fns';
 import type { Database } from '@medreg/db';
 import type { SessionUser } from '../context.js';
-import { visibleTo } from '../devices/access.js';
+import { canSeeAllDevices, visibleTo } from '../devices/access.js';
 import { locationText } from '../devices/queries.server.js';
 import type { CalendarDate } from './due.js';
 import { assignedTypesOf } from './queries.server.js';
@@ -54,27 +54,27 @@ export function dueItemState(dueOn: CalendarDate, failed: boolean, b: ReturnType
   return 'later';
 }
 
-/** `user` null: the whole register (compliance snapshots). */
-function scoped(db: Kysely<Database>, user: SessionUser | null, scope: DueScope) {
-  let q = db
-    .selectFrom('device_obligations as o')
-    .innerJoin('devices', 'devices.id', 'o.device_id')
-    .where('devices.status', '!=', 'decommissioned');
-  if (user) q = q.where(visibleTo(user));
-  if (scope.siteId) q = q.where('devices.site_id', '=', scope.siteId);
-  if (scope.departmentId === 'none') q = q.where('devices.department_id', 'is', null);
-  else if (scope.departmentId) q = q.where('devices.department_id', '=', scope.departmentId);
+/**
+ * Obligations in scope, read without the devices table (site and ward are copied onto each row).
+ * `user` null: the whole register (compliance snapshots); nurses only ever see their own wards.
+ */
+export function obligationsIn(db: Kysely<Database>, user: SessionUser | null, scope: DueScope) {
+  let q = db.selectFrom('device_obligations as o');
+  if (user && !canSeeAllDevices(user)) q = q.where('o.department_id', 'in', user.departmentIds.length ? user.departmentIds : ['-']);
+  if (scope.siteId) q = q.where('o.site_id', '=', scope.siteId);
+  if (scope.departmentId === 'none') q = q.where('o.department_id', 'is', null);
+  else if (scope.departmentId) q = q.where('o.department_id', '=', scope.departmentId);
   if (scope.typeId) q = q.where('o.inspection_type_id', '=', scope.typeId);
   return q;
 }
 
 /**
- * The due list: obligations in the window, grouped by site and ward (then room), so that one visit clears
- * a station; soonest first within a room. Reads only the stored obligations.
+ * The due list: obligations in the window, by site and ward (so that one visit clears a station), soonest
+ * first within a ward. The page is cut from the obligations' own index before any other table is read.
  */
 export async function dueList(db: Kysely<Database>, user: SessionUser, input: z.output<typeof dueListInput>, today: CalendarDate) {
   const b = dueBounds(today);
-  const window = (q: ReturnType<typeof scoped>) => {
+  const window = (q: ReturnType<typeof obligationsIn>) => {
     switch (input.window) {
       case 'overdue':
         return q.where('o.due_on', '<', b.today);
@@ -88,43 +88,53 @@ export async function dueList(db: Kysely<Database>, user: SessionUser, input: z.
         return q.where((eb) => eb.or([eb('o.due_on', '<=', b.nextMonthEnd), eb('o.failed', '=', 1)]));
     }
   };
-  const base = window(scoped(db, user, input));
-  const [{ total } = { total: 0 }] = await base.select((eb) => eb.fn.countAll<number>().as('total')).execute();
-  const rows = await base
-    .innerJoin('inspection_types as it', 'it.id', 'o.inspection_type_id')
-    .innerJoin('device_models as m', 'm.id', 'devices.model_id')
-    .innerJoin('sites as s', 's.id', 'devices.site_id')
-    .leftJoin('departments as dep', 'dep.id', 'devices.department_id')
-    .leftJoin('rooms as r', 'r.id', 'devices.room_id')
-    .select([
-      'devices.id as device_id',
-      'devices.code',
-      'devices.inventory_number',
-      'devices.status',
-      'm.name as model_name',
-      's.id as site_id',
-      's.name as site_name',
-      'dep.id as department_id',
-      'dep.name as department_name',
-      'r.name as room_name',
-      'it.id as type_id',
-      'it.code as type_code',
-      'it.name_de',
-      'it.name_en',
-      'o.due_on',
-      'o.last_on',
-      'o.last_result',
-      'o.failed',
-    ])
-    .orderBy('s.name')
-    .orderBy('dep.name')
-    .orderBy('r.name')
+  const base = window(obligationsIn(db, user, input));
+  const pageOf = base
+    .select(['o.device_id', 'o.inspection_type_id', 'o.site_id', 'o.department_id', 'o.due_on', 'o.last_on', 'o.last_result', 'o.failed'])
+    .orderBy('o.site_id')
+    .orderBy('o.department_id')
     .orderBy('o.due_on')
-    .orderBy('devices.inventory_number')
-    .orderBy('it.code')
+    .orderBy('o.device_id')
+    .orderBy('o.inspection_type_id')
     .limit(input.pageSize)
-    .offset((input.page - 1) * input.pageSize)
-    .execute();
+    .offset((input.page - 1) * input.pageSize);
+  const [[{ total } = { total: 0 }], rows] = await Promise.all([
+    base.select((eb) => eb.fn.countAll<number>().as('total')).execute(),
+    db
+      .selectFrom(pageOf.as('p'))
+      .innerJoin('devices', 'devices.id', 'p.device_id')
+      .innerJoin('inspection_types as it', 'it.id', 'p.inspection_type_id')
+      .innerJoin('device_models as m', 'm.id', 'devices.model_id')
+      .innerJoin('sites as s', 's.id', 'p.site_id')
+      .leftJoin('departments as dep', 'dep.id', 'p.department_id')
+      .leftJoin('rooms as r', 'r.id', 'devices.room_id')
+      .select([
+        'devices.id as device_id',
+        'devices.code',
+        'devices.inventory_number',
+        'devices.status',
+        'm.name as model_name',
+        's.id as site_id',
+        's.name as site_name',
+        'dep.id as department_id',
+        'dep.name as department_name',
+        'r.name as room_name',
+        'it.id as type_id',
+        'it.code as type_code',
+        'it.name_de',
+        'it.name_en',
+        'p.due_on',
+        'p.last_on',
+        'p.last_result',
+        'p.failed',
+      ])
+      .orderBy('p.site_id')
+      .orderBy('p.department_id')
+      .orderBy('p.due_on')
+      .orderBy('p.device_id')
+      .orderBy('p.inspection_type_id')
+      .execute(),
+  ]);
   const items = rows.map((r) => ({
     deviceId: r.device_id,
     code: r.code,
@@ -180,22 +190,22 @@ export async function dueCounts(db: Kysely<Database>, user: SessionUser | null, 
   const num = (v: unknown) => Number(v ?? 0);
   const [deviceRows, dueRows, failedRows, names] = await Promise.all([
     devices.execute(),
-    scoped(db, user, scope)
+    obligationsIn(db, user, scope)
       .where('o.due_on', '<=', b.monthEnd)
       .select((eb) => [
-        'devices.site_id',
-        'devices.department_id',
+        'o.site_id',
+        'o.department_id',
         sql<number>`count(distinct case when ${eb.ref('o.due_on')} < ${b.today} then ${eb.ref('o.device_id')} end)`.as('overdue_devices'),
         sql<number>`sum(case when ${eb.ref('o.due_on')} < ${b.today} then 1 else 0 end)`.as('overdue'),
         sql<number>`sum(case when ${eb.ref('o.due_on')} >= ${b.today} and ${eb.ref('o.due_on')} <= ${b.weekEnd} then 1 else 0 end)`.as('week'),
         sql<number>`sum(case when ${eb.ref('o.due_on')} >= ${b.today} then 1 else 0 end)`.as('month'),
       ])
-      .groupBy(['devices.site_id', 'devices.department_id'])
+      .groupBy(['o.site_id', 'o.department_id'])
       .execute(),
-    scoped(db, user, scope)
+    obligationsIn(db, user, scope)
       .where('o.failed', '=', 1)
-      .select((eb) => ['devices.site_id', 'devices.department_id', eb.fn.countAll<number>().as('failed')])
-      .groupBy(['devices.site_id', 'devices.department_id'])
+      .select((eb) => ['o.site_id', 'o.department_id', eb.fn.countAll<number>().as('failed')])
+      .groupBy(['o.site_id', 'o.department_id'])
       .execute(),
     db
       .selectFrom('sites as s')

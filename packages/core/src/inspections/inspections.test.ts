@@ -172,7 +172,7 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
     expect((await counts()).staged).toBe(0);
   });
 
-  it('the due list groups by ward and room, and its counts agree with the logbook', async () => {
+  it('the due list groups by ward, soonest first, and its counts agree with the logbook', async () => {
     const tech = await app.as('technician');
     const { wards, total } = await tech.due.overview({});
     // Brute force from the logbook: every device's obligations derived afresh.
@@ -189,11 +189,15 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
     const page = await tech.due.list({ departmentId: ward.departmentId!, window: 'overdue', pageSize: 200 });
     expect(page.total).toBe(ward.overdue);
     expect(page.items.every((i) => i.departmentId === ward.departmentId && i.state === 'overdue')).toBe(true);
-    const order = page.items.map((i) => `${i.room ?? ''}|${i.dueOn}`);
+    const order = page.items.map((i) => i.dueOn);
     expect(order).toEqual([...order].sort());
     const b = dueBounds(day());
     const open = await tech.due.list({ departmentId: ward.departmentId!, pageSize: 200 });
     expect(open.items.every((i) => i.state === 'failed' || i.dueOn <= b.nextMonthEnd)).toBe(true);
+    const site = await tech.due.list({ siteId: ward.siteId, window: 'open', pageSize: 200 });
+    const wardsInOrder = site.items.map((i) => i.departmentId);
+    // Each ward's items come together, once.
+    expect(wardsInOrder.filter((d, i) => i === 0 || wardsInOrder[i - 1] !== d)).toEqual([...new Set(wardsInOrder)]);
     // Nurses have no due list.
     await expect((await app.as('nurse')).due.list({})).rejects.toThrow();
   });

@@ -10,14 +10,15 @@ const CHUNK = 2000;
 /**
  * Rewrites the stored obligations (Prüfpflichten) of these devices from their assignments and logbooks.
  * Call it inside the transaction of every write that changes either: an inspection, a release, an
- * override, an assignment, a type's interval, a device's commissioning. Decommissioned devices have none.
+ * override, an assignment, a type's interval, a device's commissioning, move or decommissioning.
+ * Decommissioned devices have none, so the due list never needs to look at the devices table.
  */
 export async function refreshObligations(db: Db, deviceIds: readonly string[], today: CalendarDate): Promise<void> {
   for (let i = 0; i < deviceIds.length; i += CHUNK) {
     const ids = deviceIds.slice(i, i + CHUNK);
     const devices = await db
       .selectFrom('devices')
-      .select(['id', 'model_id', 'commissioned_on'])
+      .select(['id', 'model_id', 'commissioned_on', 'site_id', 'department_id'])
       .where('id', 'in', ids)
       .where('status', '!=', 'decommissioned')
       .execute();
@@ -27,6 +28,8 @@ export async function refreshObligations(db: Db, deviceIds: readonly string[], t
       (types.get(d.id) ?? []).map((t) => ({
         device_id: d.id,
         inspection_type_id: t.id,
+        site_id: d.site_id,
+        department_id: d.department_id,
         interval_months: t.interval_months,
         due_on: t.due_on,
         last_entry_id: t.last_entry_id,
@@ -35,7 +38,7 @@ export async function refreshObligations(db: Db, deviceIds: readonly string[], t
         failed: t.failed ? 1 : 0,
       })),
     );
-    // Eight columns per row: 500 rows stay below SQLite's and PostgreSQL's bind-parameter limits.
+    // Ten columns per row: 500 rows stay below SQLite's and PostgreSQL's bind-parameter limits.
     for (let j = 0; j < rows.length; j += 500) await db.insertInto('device_obligations').values(rows.slice(j, j + 500)).execute();
   }
 }

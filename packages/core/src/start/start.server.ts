@@ -1,11 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { SessionUser } from '../context.js';
-import { visibleTo } from '../devices/access.js';
 import { locationText, visibleDevices } from '../devices/queries.server.js';
 import { countOpenDefects, defectQueue, myDefects } from '../defects/defects.server.js';
 import type { CalendarDate } from '../inspections/due.js';
-import { dueBounds } from '../inspections/due-list.server.js';
+import { dueBounds, obligationsIn } from '../inspections/due-list.server.js';
 import { asRecord, instructionRowsOf } from '../instructions/queries.server.js';
 import { openRequestsByModel, myRequests } from '../instructions/requests.server.js';
 import { EXPIRING_DAYS, instructionStatus, type InstructionRecord } from '../instructions/status.js';
@@ -93,35 +92,34 @@ export async function unconfirmedInstructions(db: Kysely<Database>, userId: stri
  */
 export async function dueWork(db: Kysely<Database>, user: SessionUser, today: CalendarDate, limit = 50) {
   const { in30 } = dueBounds(today);
-  const open = db
-    .selectFrom('device_obligations as o')
-    .innerJoin('devices', 'devices.id', 'o.device_id')
-    .where('devices.status', '!=', 'decommissioned')
-    .where(visibleTo(user));
-  const [counts, rows] = await Promise.all([
-    open
+  const mine = () => obligationsIn(db, user, {});
+  // Failed first, then by date: two walks of their own indexes, each stopping after `limit` rows.
+  const page = (q: ReturnType<typeof mine>) =>
+    db
+      .selectFrom(q.select(['o.device_id', 'o.inspection_type_id', 'o.due_on', 'o.failed']).orderBy('o.due_on').orderBy('o.device_id').limit(limit).as('p'))
+      .innerJoin('devices', 'devices.id', 'p.device_id')
+      .innerJoin('inspection_types as it', 'it.id', 'p.inspection_type_id')
+      .innerJoin('device_models as m', 'm.id', 'devices.model_id')
+      .innerJoin('sites as s', 's.id', 'devices.site_id')
+      .leftJoin('departments as dep', 'dep.id', 'devices.department_id')
+      .leftJoin('rooms as r', 'r.id', 'devices.room_id')
+      .select(['devices.code', 'devices.inventory_number', 'm.name as model_name', 's.name as site_name', 'dep.name as department_name', 'r.name as room_name'])
+      .select(['it.id as type_id', 'it.code as type_code', 'it.name_de', 'it.name_en', 'p.due_on', 'p.failed'])
+      .orderBy('p.due_on')
+      .orderBy('devices.inventory_number')
+      .execute();
+  const [counts, failed, due] = await Promise.all([
+    mine()
       .where('o.due_on', '<=', in30)
       .select((eb) => [
         sql<number>`sum(case when ${eb.ref('o.due_on')} < ${today} then 1 else 0 end)`.as('overdue'),
         sql<number>`sum(case when ${eb.ref('o.due_on')} >= ${today} then 1 else 0 end)`.as('soon'),
       ])
       .executeTakeFirst(),
-    open
-      .where((eb) => eb.or([eb('o.due_on', '<=', in30), eb('o.failed', '=', 1)]))
-      .innerJoin('inspection_types as it', 'it.id', 'o.inspection_type_id')
-      .innerJoin('device_models as m', 'm.id', 'devices.model_id')
-      .innerJoin('sites as s', 's.id', 'devices.site_id')
-      .leftJoin('departments as dep', 'dep.id', 'devices.department_id')
-      .leftJoin('rooms as r', 'r.id', 'devices.room_id')
-      .select(['devices.code', 'devices.inventory_number', 'm.name as model_name', 's.name as site_name', 'dep.name as department_name', 'r.name as room_name'])
-      .select(['it.id as type_id', 'it.code as type_code', 'it.name_de', 'it.name_en', 'o.due_on', 'o.failed'])
-      .orderBy('o.failed', 'desc')
-      .orderBy('o.due_on')
-      .orderBy('devices.inventory_number')
-      .limit(limit)
-      .execute(),
+    page(mine().where('o.failed', '=', 1)),
+    page(mine().where('o.due_on', '<=', in30).where('o.failed', '=', 0)),
   ]);
-  const items = rows.map((d) => {
+  const items = [...failed, ...due].slice(0, limit).map((d) => {
     const dueOn = String(d.due_on);
     const state = d.failed ? ('failed' as const) : dueOn < today ? ('overdue' as const) : ('due_soon' as const);
     return { deviceCode: d.code, inventoryNumber: d.inventory_number, model: d.model_name, location: locationText(d), type: { id: d.type_id, code: d.type_code, name_de: d.name_de, name_en: d.name_en }, dueOn, state };

@@ -14,6 +14,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('device_obligations')
     .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id'))
     .addColumn('inspection_type_id', 'text', (c) => c.notNull().references('inspection_types.id'))
+    // Where the device is, copied so that a ward's or a site's due list walks one index in order.
+    .addColumn('site_id', 'text', (c) => c.notNull().references('sites.id'))
+    .addColumn('department_id', 'text', (c) => c.references('departments.id'))
     .addColumn('interval_months', 'integer', (c) => c.notNull())
     .addColumn('due_on', date, (c) => c.notNull())
     .addColumn('last_entry_id', 'text', (c) => c.references('logbook_entries.id'))
@@ -23,11 +26,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('failed', 'integer', (c) => c.notNull().defaultTo(0).check(sql`failed in (0,1)`))
     .addPrimaryKeyConstraint('device_obligations_pk', ['device_id', 'inspection_type_id'])
     .execute();
+  // A ward's list in due order; a site's list by ward, then due order; a site's counts (covering); everything by date.
+  await db.schema.createIndex('device_obligations_ward_idx').on('device_obligations').columns(['department_id', 'due_on']).execute();
+  await db.schema.createIndex('device_obligations_site_idx').on('device_obligations').columns(['site_id', 'department_id', 'due_on']).execute();
+  await db.schema
+    .createIndex('device_obligations_counts_idx')
+    .on('device_obligations')
+    .columns(['site_id', 'due_on', 'department_id', 'device_id'])
+    .execute();
   await db.schema.createIndex('device_obligations_due_idx').on('device_obligations').columns(['due_on', 'device_id']).execute();
   await db.schema
     .createIndex('device_obligations_failed_idx')
     .on('device_obligations')
-    .column('device_id')
+    .columns(['site_id', 'department_id'])
     .where(sql.ref('failed'), '=', 1)
     .execute();
 

@@ -73,11 +73,15 @@ export interface TestInstrumentTable {
 
 /**
  * A device's obligation (Prüfpflicht) to undergo one inspection type, with its next due date: derived from
- * the assignments and the logbook, rewritten in the same transaction as every change to either.
+ * the assignments and the logbook, rewritten in the same transaction as every change to either. Devices out
+ * of service for good (decommissioned) have none.
  */
 export interface DeviceObligationTable {
   device_id: string;
   inspection_type_id: string;
+  /** The device's site and ward, copied by refreshObligations (a move must refresh). */
+  site_id: string;
+  department_id: string | null;
   interval_months: number;
   due_on: string;
   last_entry_id: string | null;
