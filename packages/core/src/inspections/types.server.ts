@@ -18,7 +18,8 @@ const protectionClasses = ['I', 'II', 'internal'] as const;
 const appliedParts = ['B', 'BF', 'CF'] as const;
 
 /** A schema's own message for a value of the wrong type only; its limits keep their own messages ("at most 120"). */
-export const onlyType = (key: MessageKey) => (issue: { code: string }) => (issue.code === 'invalid_type' ? key : undefined);
+export const onlyType = (key: MessageKey) => (issue: { code: string; input?: unknown }) =>
+  issue.code !== 'invalid_type' ? undefined : issue.input === undefined || issue.input === null ? 'errors.required' : key;
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
 /** Numbers as typed on a German or English keyboard; what cannot be read stays a string, so zod names it. */
 const numberish = (v: unknown) => {
@@ -29,7 +30,7 @@ const text = (max: number) => z.string({ error: onlyType('errors.required') }).t
 const optionalNumber = z.preprocess(numberish, z.number({ error: onlyType('inspectionTypes.errors.number') }).optional());
 export const intervalMonths = z.preprocess(
   numberish,
-  z.number({ error: onlyType('inspectionTypes.errors.number') }).int({ error: 'inspectionTypes.errors.wholeMonths' }).min(1).max(120),
+  z.number({ error: onlyType('inspectionTypes.errors.wholeMonths') }).int({ error: 'inspectionTypes.errors.wholeMonths' }).min(1).max(120),
 );
 
 const bounds = <T extends { min?: number | undefined; max?: number | undefined }>(r: T, ctx: z.RefinementCtx) => {
