@@ -106,9 +106,11 @@ describe.each(testDialects)('the MTK sticker route on %s', (dialect) => {
     const own = await record(base);
     const en = await pdfOf(await sticker(own, 'technician', '?lang=en'), 'en');
     expect(en.text).toContain(`Next MTK ${month}/${year} Tested ${formatDate('en', on)} by Tom Techniker`);
+    // The first one is superseded: its sticker is no longer printed.
+    expect((await sticker(entryId, 'technician')).status).toBe(404);
   });
 
-  it('answers 404 for a failed MTK, another inspection, an unknown entry and a device the user may not see; 401 without a session', async () => {
+  it('answers 404 for a failed MTK, another inspection, an unknown entry, a device the user may not see and an MTK failed since; 401 without a session', async () => {
     const { detail, mtk } = await mtkDevice();
     const base = { deviceId: detail.device.id, inspectionTypeId: mtk.id, performedOn: today(new Date()), values: values(mtk.form), testInstrumentId: await app.instrumentId() };
     const failed = await record({ ...base, result: 'failed' });
@@ -129,5 +131,8 @@ describe.each(testDialects)('the MTK sticker route on %s', (dialect) => {
     }
     expect((await sticker(passed, 'nurse')).status).toBe(404);
     expect((await send(`/api/inspections/${passed}/mtk-sticker.pdf`)).status).toBe(401);
+    expect((await sticker(passed, 'technician')).status).toBe(200);
+    await record({ ...base, result: 'failed' });
+    expect((await sticker(passed, 'technician')).status).toBe(404);
   });
 });

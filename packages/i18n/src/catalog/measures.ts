@@ -6,7 +6,7 @@ export const en = {
   recordAnother: 'Record another measure',
   kind: 'What was done',
   kindHints: {
-    maintenance: 'Servicing, care, parts replaced as scheduled',
+    maintenance: 'Servicing to the manufacturer’s schedule, care, wear parts',
     repair: 'After a defect or damage',
     functional_test: 'Recurring, or after a repair',
     software_update: 'A new version was installed',
@@ -50,7 +50,7 @@ export const de: Widen<typeof en> = {
   recordAnother: 'Andere Maßnahme erfassen',
   kind: 'Was wurde gemacht',
   kindHints: {
-    maintenance: 'Wartung, Pflege, planmäßiger Teiletausch',
+    maintenance: 'Instandhaltung nach Herstellervorgabe, Pflege, Verschleißteile',
     repair: 'Nach einem Mangel oder Schaden',
     functional_test: 'Wiederkehrend oder nach einer Reparatur',
     software_update: 'Eine neue Version wurde installiert',
