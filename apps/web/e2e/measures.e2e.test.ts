@@ -104,11 +104,18 @@ describe('measures', () => {
     await shot(page, 'phone-device-after-measures');
   });
 
-  it('the form at desk size and in English, with the functional test’s result', async () => {
+  it('the form at desk size and in English, with the functional test’s result; nurses get a 403 page', async () => {
     const desk = await browser.newContext({ ...desktop, locale: 'de-DE' });
     const deskEn = await browser.newContext({ ...desktop, locale: 'en-GB' });
     const phoneEn = await browser.newContext({ ...phone, locale: 'en-GB' });
+    const nurse = await browser.newContext({ ...phone, locale: 'de-DE' });
     try {
+      const refused = await openAs(nurse, server.baseUrl, 'pflege@demo.medreg', '/devices');
+      const hers = (await refused.locator('a.device-row').first().getAttribute('href'))!;
+      expect((await refused.goto(`${server.baseUrl}${hers}/measure`))?.status()).toBe(403);
+      await refused.goto(`${server.baseUrl}${hers}`);
+      expect(await refused.locator(`a[href="${hers}/measure"]`).count()).toBe(0);
+
       const de = await signedIn(desk, `/d/${code}/measure?kind=functional_test`);
       expect(await de.textContent('#result-legend')).toBe('Ergebnis der Funktionsprüfung');
       expect(await overflowing(de)).toEqual([]);
@@ -126,7 +133,7 @@ describe('measures', () => {
       expect(await overflowing(enDesk)).toEqual([]);
       await shot(enDesk, 'desktop-en-measure-form');
     } finally {
-      await Promise.all([desk.close(), deskEn.close(), phoneEn.close()]);
+      await Promise.all([desk.close(), deskEn.close(), phoneEn.close(), nurse.close()]);
     }
   });
 
