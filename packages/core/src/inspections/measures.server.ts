@@ -43,7 +43,6 @@ export const recordMeasureInput = z
     for (const [key, kind] of Object.entries(own) as [keyof typeof own, MeasureKind][])
       if (v[key] !== undefined && v[key] !== '' && v.kind !== kind) ctx.addIssue({ code: 'custom', path: [key], message: 'measures.notForKind' });
   });
-export type RecordMeasureInput = z.input<typeof recordMeasureInput>;
 
 const str = (v: FormDataEntryValue | null) => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
 
