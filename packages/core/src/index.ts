@@ -4,8 +4,8 @@ export { startApp, configFromEnv, type App, type AppConfig } from './services.se
 export { readAttachment } from './files/attachments.server.js';
 export { MAX_PHOTO_BYTES } from './files/images.server.js';
 export { lockoutCardData } from './lockout/card.server.js';
-export { isMetrological, mtkStickerData } from './inspections/sticker.server.js';
-export { measureKinds, type MeasureKind } from './inspections/measures.server.js';
+export { mtkStickerData } from './inspections/sticker.server.js';
+export { measureKinds } from './inspections/measures.server.js';
 export { parseShortCode } from './devices/short-code.js';
 export { today } from './inspections/due.js';
 export { labelData, labelSelectionInput, MAX_LABELS } from './labels/labels.server.js';
