@@ -207,4 +207,30 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
     expect(history.length).toBeGreaterThanOrEqual(12);
     expect(history.every((h) => h.compliance !== null && h.compliance >= 0 && h.compliance <= 1)).toBe(true);
   });
+
+  it('after a software update on one device, a session on the new version clears the nurse for it again', async () => {
+    const nurse = await app.as('nurse');
+    const nurseId = await app.userId('nurse');
+    // A device on her ward whose model she may use today.
+    const { items } = await nurse.devices.list({ page: 1, pageSize: 200 });
+    let target: Awaited<ReturnType<typeof nurse.devices.get>> | undefined;
+    for (const d of items) {
+      const got = await nurse.devices.get({ id: d.id });
+      if (got.device.anlage1 && got.device.software_version && got.verdict.mayUse) {
+        target = got;
+        break;
+      }
+    }
+    expect(target).toBeDefined();
+    const tech = await app.as('technician');
+    tick();
+    await tech.measures.record({ deviceId: target!.device.id, kind: 'software_update', performedOn: day(), newVersion: `${target!.device.software_version}.7`, text: 'Sicherheitsupdate des Herstellers.' });
+    expect((await nurse.devices.get({ id: target!.device.id })).verdict.reasons.map((r) => r.kind)).toContain('software_changed');
+    // The device's version is within reach of a session at that site; one beyond it is not.
+    const manager = await app.as('manager');
+    const session = { modelId: target!.device.model_id, siteId: target!.device.site_id, instructorRole: 'manufacturer' as const, instructorName: 'Hersteller', method: 'on_device' as const, instructedOn: day(), trainees: [nurseId] };
+    expect((await rejection(manager.instructions.record({ ...session, softwareVersion: `${target!.device.software_version}.8` }))).fieldErrors?.softwareVersion).toMatch(/newer version/);
+    await manager.instructions.record({ ...session, softwareVersion: `${target!.device.software_version}.7` });
+    expect((await nurse.devices.get({ id: target!.device.id })).verdict.mayUse).toBe(true);
+  });
 });

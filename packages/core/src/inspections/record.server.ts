@@ -11,6 +11,7 @@ import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { isoDate } from '../trpc/schemas.js';
 import { nextDueDate, today } from './due.js';
 import { evaluateForm, risesAgainst } from './forms.js';
+import { isMetrological } from './metrological.js';
 import { refreshObligations } from './obligations.server.js';
 import { assignedTypes } from './queries.server.js';
 
@@ -172,7 +173,7 @@ export async function recordInspection(services: Services, user: SessionUser, in
           lockId: lock?.lockId ?? null,
           nextDueOn: result === 'passed' ? nextDueDate(input.performedOn, type.interval_months, type.anchor) : null,
           /** A passed MTK gets a sticker with the next MTK's month and year. */
-          mtk: result === 'passed' && type.anchor === 'end_of_year',
+          mtk: result === 'passed' && isMetrological(type),
         };
       }),
     { pdf: true },

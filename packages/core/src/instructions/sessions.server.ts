@@ -95,10 +95,19 @@ export async function recordInstruction(services: Services, user: SessionUser, i
   if (people.some((p) => p.blocked_at)) throw badInput('instruction.traineeBlocked', {}, 'trainees');
 
   // Validity and software version are the model's unless technicians or managers set them; a session cannot
-  // cover software newer than the model runs.
+  // cover software newer than any device of the model at the site runs (an update is stored on the device).
+  const updated = await db
+    .selectFrom('devices')
+    .select('software_version')
+    .distinct()
+    .where('model_id', '=', model.id)
+    .where('site_id', '=', input.siteId)
+    .where('software_version', 'is not', null)
+    .execute();
+  const newest = updated.reduce<string | null>((v, d) => (softwareNewer(d.software_version, v) ? d.software_version : v), model.software_version);
   const recorder = (instructionRecorders as readonly string[]).includes(user.role);
-  const softwareVersion = (recorder && input.softwareVersion) || model.software_version;
-  if (softwareNewer(softwareVersion, model.software_version)) throw badInput('instruction.softwareTooNew', { current: model.software_version ?? '' }, 'softwareVersion');
+  const softwareVersion = (recorder && input.softwareVersion) || newest;
+  if (softwareNewer(softwareVersion, newest)) throw badInput('instruction.softwareTooNew', { current: newest ?? '' }, 'softwareVersion');
   const months = (recorder ? input.validMonths : undefined) ?? model.instruction_validity_months ?? 0;
   const validUntil = months > 0 ? nextDueDate(input.instructedOn, months, 'exact') : null;
   if (validUntil !== null && validUntil < today(now)) throw badInput('instruction.alreadyExpired', {}, 'instructedOn');
