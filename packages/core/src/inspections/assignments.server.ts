@@ -128,7 +128,7 @@ export const overrideInput = z.discriminatedUnion(
   'mode',
   [
     z.object({ deviceId: id, typeId: id, mode: z.literal('interval'), intervalMonths, reason: reason.optional() }),
-    z.object({ deviceId: id, typeId: id, mode: z.literal('exempt'), reason: z.string({ error: onlyType('errors.required') }).trim().min(3, { error: 'errors.tooShort' }).max(500) }),
+    z.object({ deviceId: id, typeId: id, mode: z.literal('exempt'), reason: z.string({ error: onlyType('errors.required') }).trim().min(1, { error: 'errors.required' }).min(3, { error: 'errors.tooShort' }).max(500) }),
   ],
   { error: 'errors.invalidChoice' },
 );
