@@ -129,7 +129,7 @@ function byWard(items: Item[]) {
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Subject, plain text and HTML of one person's digest. */
-export function composeDigest(
+function composeDigest(
   t: Translate,
   locale: Locale,
   input: { name: string; week: string; day0: CalendarDate; baseUrl: string; content: Awaited<ReturnType<typeof digestContent>> },

@@ -31,8 +31,8 @@ describe('digestWeek', () => {
     ['2026-11-23T04:59:00Z', '2026-W48', false], // Monday 05:59 in Berlin: not yet
     ['2026-11-23T05:00:00Z', '2026-W48', true], // Monday 06:00
     ['2026-11-25T03:00:00Z', '2026-W48', true], // Wednesday night: catching up after downtime
-    ['2026-11-29T22:30:00Z', '2026-W48', true], // Sunday 23:30 in Berlin (Monday in UTC is not yet Monday there)
-    ['2026-11-29T23:30:00Z', '2026-W49', false], // Monday 00:30 in Berlin
+    ['2026-11-29T22:30:00Z', '2026-W48', true], // Sunday 23:30 in Berlin: still last week
+    ['2026-11-29T23:30:00Z', '2026-W49', false], // Monday 00:30 in Berlin, while UTC is still on Sunday
     ['2027-01-04T05:00:00Z', '2027-W01', true],
     ['2026-06-01T04:00:00Z', '2026-W23', true], // summer time: 06:00 in Berlin is 04:00 UTC
   ] as const)('%s is week %s, open %s', (at, week, open) => {
