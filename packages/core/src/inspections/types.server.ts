@@ -10,10 +10,10 @@ import { refreshObligationsOfModels } from './obligations.server.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export const FIELD_KEY = /^[a-z][a-z0-9_]{0,39}$/;
+const FIELD_KEY = /^[a-z][a-z0-9_]{0,39}$/;
 const CODE = /^[A-Z0-9][A-Z0-9._-]{0,23}$/;
-export const performerRoles = ['technician', 'manager', 'admin'] as const;
-export const anchors = ['exact', 'end_of_month', 'end_of_year'] as const satisfies readonly Anchor[];
+const performerRoles = ['technician', 'manager', 'admin'] as const;
+const anchors = ['exact', 'end_of_month', 'end_of_year'] as const satisfies readonly Anchor[];
 const protectionClasses = ['I', 'II', 'internal'] as const;
 const appliedParts = ['B', 'BF', 'CF'] as const;
 
@@ -253,7 +253,7 @@ export async function listTypes(db: Kysely<Database>) {
 }
 
 /** How many recorded values each field of a type has: such fields keep their key and kind. */
-export async function measuredKeys(db: Db, typeId: string): Promise<Record<string, number>> {
+async function measuredKeys(db: Db, typeId: string): Promise<Record<string, number>> {
   const rows = await db
     .selectFrom('inspection_measurements as m')
     .innerJoin('logbook_entries as e', 'e.id', 'm.entry_id')
@@ -295,7 +295,7 @@ export async function getType(db: Kysely<Database>, typeId: string) {
 }
 
 /** Every device model with its manufacturer and how many devices it has in service (not decommissioned). */
-export async function assignableModels(db: Kysely<Database>) {
+async function assignableModels(db: Kysely<Database>) {
   const rows = await db
     .selectFrom('device_models as m')
     .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
