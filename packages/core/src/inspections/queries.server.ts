@@ -38,7 +38,7 @@ const endOf = (day: CalendarDate) => `${day}T23:59:59.999Z`;
  */
 export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[], today: CalendarDate): Promise<Map<string, AssignedType[]>> {
   const out = new Map<string, AssignedType[]>();
-  // Thousands of devices share commissioning dates and due dates: compute each date rule once.
+  // Thousands of devices share inspection dates and due dates: compute each date rule once.
   const dueFrom = new Map<string, CalendarDate>();
   const firstDue = (from: CalendarDate, interval: number, anchor: AssignedType['anchor']) => {
     const key = `${from}|${interval}|${anchor}`;
@@ -117,9 +117,16 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
         if (override?.exempt) continue;
         const interval = override?.interval_months ?? r.model_interval ?? r.type_interval;
         const previous = entriesOf.get(device.id)?.find((e) => e.inspection_type_id === r.id);
-        // Never inspected: counted from commissioning; without a commissioning date it is due now.
-        const due_on =
-          previous?.next_due_on ?? (device.commissioned_on ? firstDue(device.commissioned_on, interval, r.anchor) : today);
+        // Counted from the last passed inspection with today's interval (a changed interval applies at once);
+        // a failed one keeps the date it was measured against; never inspected: from commissioning, else now.
+        const lastOn = previous ? localDate(new Date(previous.occurred_at)) : null;
+        const due_on = previous
+          ? previous.result === 'failed'
+            ? (previous.next_due_on ?? lastOn!)
+            : firstDue(lastOn!, interval, r.anchor)
+          : device.commissioned_on
+            ? firstDue(device.commissioned_on, interval, r.anchor)
+            : today;
         types.push({
           id: r.id,
           code: r.code,
@@ -130,7 +137,7 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
           anchor: r.anchor,
           performer_roles: r.performer_roles.split(','),
           form: formOf(r.id, r.form),
-          last_on: previous ? localDate(new Date(previous.occurred_at)) : null,
+          last_on: lastOn,
           last_result: previous?.result ?? null,
           last_entry_id: previous?.id ?? null,
           failed: previous?.result === 'failed' && (releasedAt.get(device.id) ?? 0) < previous.seq,

@@ -169,14 +169,14 @@ describe.each(testDialects)('inspection types on %s', (dialect) => {
     expect(gone.version).toBe(added.version + 1);
   });
 
-  it('a new interval moves the stored due dates of devices never inspected, in the same step', async () => {
+  it('a new interval moves the stored due dates at once, counted from the last passed inspection or commissioning', async () => {
     const manager = await app.as('manager');
     const dguv = await typeByCode('DGUV-V3');
     const rows = await db()
       .selectFrom('device_obligations as o')
       .innerJoin('devices as d', 'd.id', 'o.device_id')
       .where('o.inspection_type_id', '=', dguv.id)
-      .select(['o.device_id', 'o.due_on', 'o.interval_months', 'o.last_entry_id', 'd.commissioned_on'])
+      .select(['o.device_id', 'o.due_on', 'o.interval_months', 'o.last_entry_id', 'o.last_on', 'o.last_result', 'd.commissioned_on'])
       .execute();
     expect(rows.length).toBeGreaterThan(0);
     const { type } = await manager.inspectionTypes.get({ id: dguv.id });
@@ -189,8 +189,10 @@ describe.each(testDialects)('inspection types on %s', (dialect) => {
     for (const before of rows) {
       const now = after.find((r) => r.device_id === before.device_id)!;
       expect(now.interval_months).toBe(6);
-      // Never inspected: counted from commissioning with the new rule. Inspected: the due date its entry set stays.
+      // The new rule applies at once: from the last passed inspection, or from commissioning if never inspected;
+      // a failed last inspection keeps the date it was measured against.
       if (before.last_entry_id === null) expect(String(now.due_on)).toBe(nextDueDate(before.commissioned_on!, 6, 'end_of_month'));
+      else if (before.last_result === 'passed') expect(String(now.due_on)).toBe(nextDueDate(String(before.last_on), 6, 'end_of_month'));
       else expect(String(now.due_on)).toBe(String(before.due_on));
     }
   });
