@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import type { Services, SessionUser } from '../context.js';
-import { getDevice } from '../devices/queries.server.js';
 import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';
 import { takeStaged, uploadIds } from '../files/staged.server.js';
 import { softwareNewer } from '../instructions/status.js';
 import { appendEntry } from '../logbook/append.server.js';
-import { AppError, badInput, notFound } from '../trpc/errors.js';
+import { AppError, badInput } from '../trpc/errors.js';
 import { isoDate } from '../trpc/schemas.js';
-import { today } from './due.js';
+import { deviceToWorkOn } from './record.server.js';
 
 /** Measures (Gerätemaßnahmen) recorded with this form; inspections and the test before first use have their own. */
 export const measureKinds = ['maintenance', 'repair', 'functional_test', 'software_update'] as const;
@@ -77,13 +76,7 @@ const sameVersion = (a: string, b: string) => !softwareNewer(a, b) && !softwareN
  */
 export async function recordMeasure(services: Services, user: SessionUser, input: z.output<typeof recordMeasureInput>) {
   const { db, files } = services;
-  const now = services.now();
-  const todayDate = today(now);
-  if (input.performedOn > todayDate) throw badInput('errors.dateInFuture', {}, 'performedOn');
-
-  const device = await getDevice(db, user, { id: input.deviceId });
-  if (!device) throw notFound('errors.deviceNotFound');
-  if (device.status === 'decommissioned') throw badInput('errors.deviceDecommissioned');
+  const { device, now, todayDate } = await deviceToWorkOn(services, user, input);
 
   // getDevice answers with the model's version until the device has its own; the update is guarded by the raw value.
   const installed = device.software_version;

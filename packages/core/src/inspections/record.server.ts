@@ -63,6 +63,17 @@ function fromForm(fd: FormData) {
 /** Accepts JSON or a multipart form. */
 export const recordInspectionRequest = z.preprocess((v) => (v instanceof FormData ? fromForm(v) : v), recordInspectionInput);
 
+/** The device a measure is recorded on, checked: visible to the user, in the register, the date not in the future. */
+export async function deviceToWorkOn(services: Services, user: SessionUser, input: { deviceId: string; performedOn: string }) {
+  const now = services.now();
+  const todayDate = today(now);
+  if (input.performedOn > todayDate) throw badInput('errors.dateInFuture', {}, 'performedOn');
+  const device = await getDevice(services.db, user, { id: input.deviceId });
+  if (!device) throw notFound('errors.deviceNotFound');
+  if (device.status === 'decommissioned') throw badInput('errors.deviceDecommissioned');
+  return { device, now, todayDate };
+}
+
 /** The instrument, checked: known, not retired, calibrated on the day of the measurement. */
 async function usableInstrument(db: Kysely<Database>, id: string, performedOn: string) {
   const instrument = await db.selectFrom('test_instruments').selectAll().where('id', '=', id).executeTakeFirst();
@@ -98,13 +109,7 @@ export async function previousValues(db: Kysely<Database>, deviceId: string, ins
  */
 export async function recordInspection(services: Services, user: SessionUser, input: z.output<typeof recordInspectionInput>) {
   const { db, files } = services;
-  const now = services.now();
-  const todayDate = today(now);
-  if (input.performedOn > todayDate) throw badInput('errors.dateInFuture', {}, 'performedOn');
-
-  const device = await getDevice(db, user, { id: input.deviceId });
-  if (!device) throw notFound('errors.deviceNotFound');
-  if (device.status === 'decommissioned') throw badInput('errors.deviceDecommissioned');
+  const { device, now, todayDate } = await deviceToWorkOn(services, user, input);
   const type = (await assignedTypes(db, device, todayDate)).find((t) => t.id === input.inspectionTypeId);
   if (!type) throw badInput('errors.inspectionTypeNotAssigned', {}, 'inspectionTypeId');
   if (!type.performer_roles.includes(user.role)) throw new AppError('FORBIDDEN', 'inspection.notAllowed');
