@@ -70,7 +70,8 @@ describe('walking-skeleton journey', () => {
   it('records an STK with live limit checks, refuses a non-image, then saves with the photo', async () => {
     const page = await tech.newPage();
     await page.goto(`${deviceUrl}/inspect`);
-    await page.selectOption('#type', { label: 'Sicherheitstechnische Kontrolle' });
+    // Each type is offered with its due date: "Sicherheitstechnische Kontrolle · fällig …".
+    await page.selectOption('#type', { label: (await page.locator('#type option', { hasText: 'Sicherheitstechnische Kontrolle' }).textContent())! });
     await page.check('input[name="m.visual"][value=pass]');
     await page.fill('#m-insulation', '20');
     await page.fill('#m-equipment_leakage', '15');
