@@ -255,7 +255,7 @@ export async function seedDemo(services: Services): Promise<boolean> {
         const d = new Date(`${todayDate}T00:00:00Z`);
         d.setUTCMonth(d.getUTCMonth() - monthsAgo);
         const on = d.toISOString().slice(0, 10) < commissioned ? commissioned : d.toISOString().slice(0, 10);
-        const failing = code === 'EL-62353' && i % 60 === 7 ? 'equipment_leakage' : undefined;
+        const failing = code === 'EL-62353' && i % 60 === 8 ? 'equipment_leakage' : undefined;
         const { measurements, failures } = evaluateForm(type.form, demoValues(type.form, electrical, rnd, failing), electrical);
         const passed = failures.length === 0;
         await appendEntry(trx, {
