@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { today, withClientIp } from '@medreg/core';
+import { nextDueDate, today, withClientIp } from '@medreg/core';
 import { createTestApp, type TestApp } from '@medreg/core/testing';
 import { testDialects } from '@medreg/db/testing';
 import { formatDate } from '@medreg/i18n';
@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mtk-api-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Field = { key: string; kind: string };
-type Detail = { device: { id: string; code: string; inventory_number: string }; inspections: { id: string; code: string; form: Field[] }[] };
+type Detail = { device: { id: string; code: string; inventory_number: string }; inspections: { id: string; code: string; interval_months: number; form: Field[] }[] };
 
 /** GET /api/inspections/:entryId/mtk-sticker.pdf: the mark after a passed MTK, for whoever may see the device. */
 describe.each(testDialects)('the MTK sticker route on %s', (dialect) => {
@@ -95,8 +95,8 @@ describe.each(testDialects)('the MTK sticker route on %s', (dialect) => {
     const on = today(new Date());
     const base = { deviceId: detail.device.id, inspectionTypeId: mtk.id, performedOn: on, result: 'passed', values: values(mtk.form), testInstrumentId: await app.instrumentId() };
     const entryId = await record({ ...base, performedBy: 'Eichamt Köln' });
-    const { next_due_on } = await app.services.db.selectFrom('logbook_entries').select('next_due_on').where('id', '=', entryId).executeTakeFirstOrThrow();
-    const [year, month] = String(next_due_on).split('-');
+    // MTK counts from the end of the year (MPBetreibV §15): computed here, not read from what the app stored.
+    const [year, month] = nextDueDate(on, mtk.interval_months, 'end_of_year').split('-');
 
     const de = await pdfOf(await sticker(entryId, 'technician'), 'de');
     expect(de.text).toBe(`MTK Messtechnische Kontrolle Nächste MTK ${month}/${year} Geprüft ${formatDate('de', on)} von Eichamt Köln ${detail.device.inventory_number}`);

@@ -7,7 +7,7 @@ export { lockoutCardData } from './lockout/card.server.js';
 export { mtkStickerData } from './inspections/sticker.server.js';
 export { measureKinds } from './inspections/measures.server.js';
 export { parseShortCode } from './devices/short-code.js';
-export { today } from './inspections/due.js';
+export { nextDueDate, today } from './inspections/due.js';
 export { labelData, labelSelectionInput, MAX_LABELS } from './labels/labels.server.js';
 export { labelPrinters } from './labels/router.js';
 export { describeError, type DescribedError } from './trpc/describe.js';

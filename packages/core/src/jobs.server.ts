@@ -24,7 +24,13 @@ export interface Jobs {
 export function startJobs(services: Services, options: JobOptions = {}): Jobs {
   const mailer = options.smtp ? createMailer(options.smtp) : null;
   const jobs: [string, () => Promise<unknown>][] = [
-    ['compliance snapshot', () => snapshotCompliance(services.db, today(services.now()), today(services.now()))],
+    [
+      'compliance snapshot',
+      () => {
+        const day = today(services.now());
+        return snapshotCompliance(services.db, day, day);
+      },
+    ],
     ['staged uploads', () => purgeStaged(services.db, services.files, services.now())],
   ];
   if (mailer) jobs.push(['weekly digest', () => sendWeeklyDigests(services, mailer, services.now())]);

@@ -40,11 +40,12 @@ export const uploadIds = z.array(z.uuid({ error: 'errors.invalid' })).max(MAX_PH
  * if the save fails they stay staged and the form can be sent again.
  */
 export async function takeStaged(trx: Transaction<Database>, user: SessionUser, ids: readonly string[], purpose: NewAttachment['purpose']): Promise<NewAttachment[]> {
-  if (ids.length === 0) return [];
-  const rows = await trx.selectFrom('staged_uploads').selectAll().where('id', 'in', [...ids]).where('user_id', '=', user.id).execute();
-  if (rows.length !== new Set(ids).size) throw badInput('errors.uploadExpired', {}, 'photos');
-  await trx.deleteFrom('staged_uploads').where('id', 'in', [...ids]).execute();
-  return ids.map((id) => {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const rows = await trx.selectFrom('staged_uploads').selectAll().where('id', 'in', unique).where('user_id', '=', user.id).execute();
+  if (rows.length !== unique.length) throw badInput('errors.uploadExpired', {}, 'photos');
+  await trx.deleteFrom('staged_uploads').where('id', 'in', unique).execute();
+  return unique.map((id) => {
     const r = rows.find((x) => x.id === id)!;
     return { sha256: r.sha256, preview_sha256: r.preview_sha256, media_type: r.media_type, size: r.size, original_name: r.original_name, purpose };
   });
@@ -56,20 +57,19 @@ export async function purgeStaged(db: Kysely<Database>, files: Services['files']
   const stale = await db.selectFrom('staged_uploads').selectAll().where('created_at', '<', before).execute();
   if (stale.length === 0) return 0;
   await db.deleteFrom('staged_uploads').where('id', 'in', stale.map((s) => s.id)).execute();
-  for (const s of stale)
-    for (const sha of [s.sha256, s.preview_sha256]) {
-      if (!sha) continue;
-      const used = await db
-        .selectFrom('attachments')
-        .select('id')
-        .where((eb) => eb.or([eb('sha256', '=', sha), eb('preview_sha256', '=', sha)]))
-        .executeTakeFirst();
-      const staged = await db
-        .selectFrom('staged_uploads')
-        .select('id')
-        .where((eb) => eb.or([eb('sha256', '=', sha), eb('preview_sha256', '=', sha)]))
-        .executeTakeFirst();
-      if (!used && !staged) files.remove(sha);
-    }
+  const blobs = [...new Set(stale.flatMap((s) => [s.sha256, s.preview_sha256]).filter((sha): sha is string => sha !== null))];
+  // A blob stays if an attachment or another staged upload still uses it (content-addressed: the same photo twice).
+  const inUse = new Set<string>();
+  for (let i = 0; i < blobs.length; i += 500) {
+    const part = blobs.slice(i, i + 500);
+    const [attached, previews, staged] = await Promise.all([
+      db.selectFrom('attachments').select('sha256 as sha').where('sha256', 'in', part).execute(),
+      db.selectFrom('attachments').select('preview_sha256 as sha').where('preview_sha256', 'in', part).execute(),
+      db.selectFrom('staged_uploads').select(['sha256', 'preview_sha256']).where((eb) => eb.or([eb('sha256', 'in', part), eb('preview_sha256', 'in', part)])).execute(),
+    ]);
+    for (const r of [...attached, ...previews]) if (r.sha) inUse.add(r.sha);
+    for (const r of staged) for (const sha of [r.sha256, r.preview_sha256]) if (sha) inUse.add(sha);
+  }
+  for (const sha of blobs) if (!inUse.has(sha)) files.remove(sha);
   return stale.length;
 }

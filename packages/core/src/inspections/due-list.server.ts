@@ -313,8 +313,9 @@ export async function complianceHistory(db: Kysely<Database>, user: SessionUser,
     .orderBy('c.taken_on');
   if (scope.siteId) q = q.where('c.site_id', '=', scope.siteId);
   if (scope.departmentId) q = q.where('c.department_id', '=', scope.departmentId === 'none' ? '' : scope.departmentId);
-  // Nurses see only their wards' devices; the chart follows the same rule.
-  if (user.role === 'nurse') q = q.where('c.department_id', 'in', user.departmentIds.length ? user.departmentIds : ['-']);
+  // Snapshots are per ward over all inspection types, so a type filter does not narrow the chart.
+  // Whoever sees only some wards' devices sees only their history.
+  if (!canSeeAllDevices(user)) q = q.where('c.department_id', 'in', user.departmentIds.length ? user.departmentIds : ['-']);
   const rows = await q.execute();
   return rows.map((r) => ({ on: String(r.taken_on), devices: Number(r.devices), compliance: Number(r.devices) ? Number(r.compliant) / Number(r.devices) : null }));
 }

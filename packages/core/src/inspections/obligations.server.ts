@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { CalendarDate } from './due.js';
 import { assignedTypesOf } from './queries.server.js';
@@ -14,8 +14,14 @@ const CHUNK = 2000;
  * Decommissioned devices have none, so the due list never needs to look at the devices table.
  */
 export async function refreshObligations(db: Db, deviceIds: readonly string[], today: CalendarDate): Promise<void> {
-  for (let i = 0; i < deviceIds.length; i += CHUNK) {
-    const ids = deviceIds.slice(i, i + CHUNK);
+  // PostgreSQL runs concurrent transactions: lock the devices (in one order, so two refreshes cannot deadlock)
+  // before reading their logbooks, or a refresh that read before another's inspection committed would write
+  // stale rows over fresh ones. SQLite writes one transaction at a time.
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+  const sorted = pg ? [...deviceIds].sort() : deviceIds;
+  for (let i = 0; i < sorted.length; i += CHUNK) {
+    const ids = sorted.slice(i, i + CHUNK);
+    if (pg) await db.selectFrom('devices').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
     const devices = await db
       .selectFrom('devices')
       .select(['id', 'model_id', 'commissioned_on', 'site_id', 'department_id'])

@@ -4,7 +4,6 @@ import { getDevice } from '../devices/queries.server.js';
 import { today } from './due.js';
 import { isMetrological } from './metrological.js';
 
-export { isMetrological };
 
 /**
  * What the MTK sticker prints for a passed metrological inspection on a device the user may see; undefined
@@ -37,7 +36,15 @@ export async function mtkStickerData(services: Services, user: SessionUser, entr
   if (latest.id !== entryId) return undefined;
   const device = await getDevice(services.db, user, { id: entry.device_id });
   if (!device) return undefined;
-  const [year, month] = String(entry.next_due_on).split('-');
+  // The due date that applies today: a changed interval moves it, the entry keeps the one it set then.
+  const obligation = await services.db
+    .selectFrom('device_obligations')
+    .select('due_on')
+    .where('device_id', '=', entry.device_id)
+    .where('inspection_type_id', '=', entry.inspection_type_id)
+    .executeTakeFirst();
+  if (!obligation) return undefined;
+  const [year, month] = String(obligation.due_on).split('-');
   return {
     url: `${services.baseUrl}/d/${device.code}`,
     inventoryNumber: device.inventory_number,

@@ -268,8 +268,9 @@ export async function seedDemo(services: Services): Promise<boolean> {
           result: passed ? 'passed' : 'failed',
           inspectionTypeId: typeIds.get(code)!,
           testInstrumentId: instrumentIds[code.startsWith('MTK') ? 2 : i % 2]!,
-          // A failed inspection does not meet the obligation: it stays due from that day.
-          nextDueOn: passed ? nextDueDate(on, type.interval_months, type.anchor) : on,
+          // A failed inspection does not meet the obligation: it keeps the due date it was measured against
+          // (the demo's first inspection of a type, so counted from commissioning).
+          nextDueOn: passed ? nextDueDate(on, type.interval_months, type.anchor) : nextDueDate(commissioned, type.interval_months, type.anchor),
           details: passed ? null : { failures: failures.map((f) => ({ key: f.key, limit: f.limit })) },
           measurements,
         });

@@ -106,11 +106,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('original_name', 'text', (c) => c.notNull())
     .addColumn('created_at', instant, (c) => c.notNull())
     .execute();
+  // Whether a blob is still used, when stale uploads are purged.
+  await db.schema.createIndex('attachments_sha256_idx').on('attachments').column('sha256').execute();
+  await db.schema.createIndex('attachments_preview_idx').on('attachments').column('preview_sha256').execute();
   await db.schema.createIndex('staged_uploads_user_idx').on('staged_uploads').columns(['user_id', 'created_at']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('staged_uploads').execute();
+  await db.schema.dropIndex('attachments_preview_idx').execute();
+  await db.schema.dropIndex('attachments_sha256_idx').execute();
   await db.schema.dropTable('digest_log').execute();
   await db.schema.alterTable('users').dropColumn('weekly_digest').execute();
   await db.schema.dropTable('calendar_tokens').execute();
