@@ -108,6 +108,24 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
     expect(String(o.due_on)).toBe(String(before.due_on));
   });
 
+  it('a form sent twice (a second tap, a resent POST) is saved once', async () => {
+    const { tech, base } = await device(6);
+    const form = { ...base, values: { ...good, applied_part_leakage: '80' }, lock: true, lockReason: 'Ableitstrom zu hoch', submissionId: crypto.randomUUID() };
+    tick();
+    const first = await tech.inspections.record(form);
+    const before = await counts();
+    const [again, racing] = await Promise.all([tech.inspections.record(form), tech.inspections.record(form)]);
+    expect([again.entryId, racing.entryId]).toEqual([first.entryId, first.entryId]);
+    expect([again.lockId, again.result]).toEqual([first.lockId, 'failed']);
+    expect(await counts()).toEqual(before);
+    // Two copies racing from the start: one entry, both answered with it.
+    const twin = { ...form, lock: false, values: good, submissionId: crypto.randomUUID() };
+    tick();
+    const [a, b] = await Promise.all([tech.inspections.record(twin), tech.inspections.record(twin)]);
+    expect(a.entryId).toBe(b.entryId);
+    expect((await counts()).entries).toBe(before.entries + 1);
+  });
+
   it('refuses bad input with a message naming the field, and writes nothing', async () => {
     const { tech, base } = await device(3);
     const before = await counts();

@@ -3,10 +3,10 @@ import type { Services, SessionUser } from '../context.js';
 import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';
 import { takeStaged, uploadIds } from '../files/staged.server.js';
 import { softwareNewer } from '../instructions/status.js';
-import { appendEntry } from '../logbook/append.server.js';
+import { appendEntry, earlierSubmission } from '../logbook/append.server.js';
 import { AppError, badInput } from '../trpc/errors.js';
 import { isoDate } from '../trpc/schemas.js';
-import { deviceToWorkOn } from './record.server.js';
+import { deviceToWorkOn, submissionId } from './record.server.js';
 
 /** Measures (Gerätemaßnahmen) recorded with this form; inspections and the test before first use have their own. */
 export const measureKinds = ['maintenance', 'repair', 'functional_test', 'software_update'] as const;
@@ -31,6 +31,7 @@ export const recordMeasureInput = z
     photos: z.array(blob).max(MAX_PHOTOS, { error: 'errors.tooManyFiles' }).default([]),
     /** Photos and PDFs uploaded in the background while the form was filled in. */
     uploadIds,
+    submissionId,
   })
   .superRefine((v, ctx) => {
     const required = { functional_test: 'result', software_update: 'newVersion' } as const;
@@ -59,6 +60,7 @@ function fromForm(fd: FormData) {
     // An empty file input still sends one empty part.
     photos: fd.getAll('photos').filter((f) => f instanceof Blob && f.size > 0),
     uploadIds: fd.getAll('uploadIds').filter((v): v is string => typeof v === 'string' && v !== ''),
+    submissionId: str(fd.get('submissionId')),
   };
 }
 
@@ -76,7 +78,13 @@ const sameVersion = (a: string, b: string) => !softwareNewer(a, b) && !softwareN
  */
 export async function recordMeasure(services: Services, user: SessionUser, input: z.output<typeof recordMeasureInput>) {
   const { db, files } = services;
-  const { device, now, todayDate } = await deviceToWorkOn(services, user, input);
+  // A second submit of a form already saved: answer as the first time, write nothing.
+  const earlier = await earlierSubmission(db, user.id, input.submissionId);
+  if (earlier) {
+    const d = await db.selectFrom('devices').select(['code', 'software_version']).where('id', '=', earlier.device_id).executeTakeFirstOrThrow();
+    return { entryId: earlier.id, kind: input.kind, deviceCode: d.code, softwareVersion: d.software_version };
+  }
+  const { device, now, occurredAt } = await deviceToWorkOn(services, user, input);
 
   // getDevice answers with the model's version until the device has its own; the update is guarded by the raw value.
   const installed = device.software_version;
@@ -109,8 +117,8 @@ export async function recordMeasure(services: Services, user: SessionUser, input
         const entry = await appendEntry(trx, {
           deviceId: device.id,
           kind: input.kind,
-          // Today: the actual instant; an earlier day: midday, so the date survives any time zone.
-          occurredAt: input.performedOn === todayDate ? now.toISOString() : `${input.performedOn}T11:00:00.000Z`,
+          occurredAt,
+          submissionId: input.submissionId ?? null,
           recordedAt: now.toISOString(),
           recordedBy: user.id,
           performedBy: input.performedBy || null,

@@ -5,7 +5,7 @@ import type { Services, SessionUser } from '../context.js';
 import { getDevice } from '../devices/queries.server.js';
 import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';
 import { takeStaged, uploadIds } from '../files/staged.server.js';
-import { appendEntry } from '../logbook/append.server.js';
+import { appendEntry, earlierSubmission } from '../logbook/append.server.js';
 import { writeLock } from '../lockout/lock.server.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { isoDate } from '../trpc/schemas.js';
@@ -16,6 +16,9 @@ import { refreshObligations } from './obligations.server.js';
 import { assignedTypes } from './queries.server.js';
 
 const blob = z.custom<Blob>((v) => v instanceof Blob, { error: 'errors.fileNotImageOrPdf' });
+
+/** A form's own id, fixed when it opens: a second submit of the same form writes nothing new. */
+export const submissionId = z.uuid({ error: 'errors.invalid' }).optional();
 
 export const recordInspectionInput = z.object({
   deviceId: z.uuid({ error: 'errors.deviceNotFound' }),
@@ -34,6 +37,7 @@ export const recordInspectionInput = z.object({
   /** After a failed result: lock the device in the same step (Sperrung), with this reason. */
   lock: z.boolean().default(false),
   lockReason: z.string().trim().max(1000).optional(),
+  submissionId,
 });
 export type RecordInspectionInput = z.input<typeof recordInspectionInput>;
 
@@ -57,13 +61,18 @@ function fromForm(fd: FormData) {
     uploadIds: fd.getAll('uploadIds').filter((v): v is string => typeof v === 'string' && v !== ''),
     lock: fd.get('lock') === 'on' || fd.get('lock') === 'true',
     lockReason: str(fd.get('lockReason')) || undefined,
+    submissionId: str(fd.get('submissionId')) || undefined,
   };
 }
 
 /** Accepts JSON or a multipart form. */
 export const recordInspectionRequest = z.preprocess((v) => (v instanceof FormData ? fromForm(v) : v), recordInspectionInput);
 
-/** The device a measure is recorded on, checked: visible to the user, in the register, the date not in the future. */
+/**
+ * The device a measure is recorded on, checked: visible to the user, in the register, the date not in the
+ * future; and the instant the entry records: now for today, midday for an earlier day (so the date survives
+ * any time zone).
+ */
 export async function deviceToWorkOn(services: Services, user: SessionUser, input: { deviceId: string; performedOn: string }) {
   const now = services.now();
   const todayDate = today(now);
@@ -71,7 +80,8 @@ export async function deviceToWorkOn(services: Services, user: SessionUser, inpu
   const device = await getDevice(services.db, user, { id: input.deviceId });
   if (!device) throw notFound('errors.deviceNotFound');
   if (device.status === 'decommissioned') throw badInput('errors.deviceDecommissioned');
-  return { device, now, todayDate };
+  const occurredAt = input.performedOn === todayDate ? now.toISOString() : `${input.performedOn}T11:00:00.000Z`;
+  return { device, now, todayDate, occurredAt };
 }
 
 /** The instrument, checked: known, not retired, calibrated on the day of the measurement. */
@@ -109,7 +119,17 @@ export async function previousValues(db: Kysely<Database>, deviceId: string, ins
  */
 export async function recordInspection(services: Services, user: SessionUser, input: z.output<typeof recordInspectionInput>) {
   const { db, files } = services;
-  const { device, now, todayDate } = await deviceToWorkOn(services, user, input);
+  // A second submit of a form already saved (also one racing the first): answer as the first time, write nothing.
+  const replay = async () => {
+    const earlier = await earlierSubmission(db, user.id, input.submissionId);
+    if (!earlier) return undefined;
+    const lock = await db.selectFrom('locks').select('id').where('cause_entry_id', '=', earlier.id).executeTakeFirst();
+    const code = await db.selectFrom('devices').select('code').where('id', '=', earlier.device_id).executeTakeFirstOrThrow();
+    return { entryId: earlier.id, result: earlier.result ?? 'passed', failures: [], rises: [], deviceCode: code.code, lockId: lock?.id ?? null, nextDueOn: null, mtk: false };
+  };
+  const earlier = await replay();
+  if (earlier) return earlier;
+  const { device, now, todayDate, occurredAt } = await deviceToWorkOn(services, user, input);
   const type = (await assignedTypes(db, device, todayDate)).find((t) => t.id === input.inspectionTypeId);
   if (!type) throw badInput('errors.inspectionTypeNotAssigned', {}, 'inspectionTypeId');
   if (!type.performer_roles.includes(user.role)) throw new AppError('FORBIDDEN', 'inspection.notAllowed');
@@ -133,54 +153,61 @@ export async function recordInspection(services: Services, user: SessionUser, in
   const previous = await previousValues(db, device.id, type.id);
   const rises = risesAgainst(type.form, previous ? (previous.values as Record<string, number | null>) : {}, evaluation.measurements);
 
-  return withStoredPhotos(
-    files,
-    input.photos,
-    'protocol',
-    (uploaded) =>
-      db.transaction().execute(async (trx) => {
-        const attachments = [...uploaded, ...(await takeStaged(trx, user, input.uploadIds, 'protocol'))];
-        const entry = await appendEntry(trx, {
-          deviceId: device.id,
-          kind: 'inspection',
-          // Today: the actual instant; an earlier day: midday, so the date survives any time zone.
-          occurredAt: input.performedOn === todayDate ? now.toISOString() : `${input.performedOn}T11:00:00.000Z`,
-          recordedAt: now.toISOString(),
-          recordedBy: user.id,
-          performedBy: input.performedBy ?? null,
-          result,
-          text: input.text ?? null,
-          inspectionTypeId: type.id,
-          testInstrumentId: instrument?.id ?? null,
-          dueOn: type.due_on,
-          nextDueOn: result === 'passed' ? nextDueDate(input.performedOn, type.interval_months, type.anchor) : type.due_on,
-          details:
-            evaluation.failures.length || rises.length || instrument
-              ? {
-                  ...(evaluation.failures.length ? { failures: evaluation.failures.map((f) => ({ key: f.key, limit: f.limit })) } : {}),
-                  ...(rises.length ? { rises: rises.map((r) => ({ key: r.key, previous: r.previous, value: r.value, rise: Math.round(r.rise * 100) / 100 })) } : {}),
-                  ...(instrument ? { instrument: { name: instrument.name, serial: instrument.serial_number, calibrationDueOn: instrument.calibration_due_on } } : {}),
-                }
-              : null,
-          measurements: evaluation.measurements,
-          attachments,
-        });
-        const lock = lockNow
-          ? await writeLock(trx, user, device, { deviceId: device.id, reason: input.lockReason!, incidentSuspected: false, causeEntryId: entry.id }, now.toISOString())
-          : null;
-        await refreshObligations(trx, [device.id], todayDate);
-        return {
-          entryId: entry.id,
-          result,
-          failures: evaluation.failures,
-          rises,
-          deviceCode: device.code,
-          lockId: lock?.lockId ?? null,
-          nextDueOn: result === 'passed' ? nextDueDate(input.performedOn, type.interval_months, type.anchor) : null,
-          /** A passed MTK gets a sticker with the next MTK's month and year. */
-          mtk: result === 'passed' && isMetrological(type),
-        };
-      }),
-    { pdf: true },
-  );
+  try {
+    return await withStoredPhotos(
+      files,
+      input.photos,
+      'protocol',
+      (uploaded) =>
+        db.transaction().execute(async (trx) => {
+          const attachments = [...uploaded, ...(await takeStaged(trx, user, input.uploadIds, 'protocol'))];
+          const entry = await appendEntry(trx, {
+            deviceId: device.id,
+            kind: 'inspection',
+            occurredAt,
+            recordedAt: now.toISOString(),
+            recordedBy: user.id,
+            performedBy: input.performedBy ?? null,
+            submissionId: input.submissionId ?? null,
+            result,
+            text: input.text ?? null,
+            inspectionTypeId: type.id,
+            testInstrumentId: instrument?.id ?? null,
+            dueOn: type.due_on,
+            nextDueOn: result === 'passed' ? nextDueDate(input.performedOn, type.interval_months, type.anchor) : type.due_on,
+            details:
+              evaluation.failures.length || rises.length || instrument
+                ? {
+                    ...(evaluation.failures.length ? { failures: evaluation.failures.map((f) => ({ key: f.key, limit: f.limit })) } : {}),
+                    ...(rises.length ? { rises: rises.map((r) => ({ key: r.key, previous: r.previous, value: r.value, rise: Math.round(r.rise * 100) / 100 })) } : {}),
+                    ...(instrument ? { instrument: { name: instrument.name, serial: instrument.serial_number, calibrationDueOn: instrument.calibration_due_on } } : {}),
+                  }
+                : null,
+            measurements: evaluation.measurements,
+            attachments,
+          });
+          const lock = lockNow
+            ? await writeLock(trx, user, device, { deviceId: device.id, reason: input.lockReason!, incidentSuspected: false, causeEntryId: entry.id }, now.toISOString())
+            : null;
+          await refreshObligations(trx, [device.id], todayDate);
+          return {
+            entryId: entry.id,
+            result,
+            failures: evaluation.failures,
+            rises,
+            deviceCode: device.code,
+            lockId: lock?.lockId ?? null,
+            nextDueOn: result === 'passed' ? nextDueDate(input.performedOn, type.interval_months, type.anchor) : null,
+            /** A passed MTK gets a sticker with the next MTK's month and year. */
+            mtk: result === 'passed' && isMetrological(type),
+          };
+        }),
+      { pdf: true },
+    );
+  } catch (e) {
+    // The racing twin committed first; the unique submission id refused this one.
+    const twin = await replay();
+    if (twin) return twin;
+    throw e;
+  }
 }

@@ -28,12 +28,25 @@ export interface NewEntry {
   dueOn?: string | null;
   nextDueOn?: string | null;
   details?: Record<string, unknown> | null;
+  /** The form's own id, so that a double submit is recognised (see earlierSubmission). */
+  submissionId?: string | null;
   measurements?: NewMeasurement[];
   attachments?: NewAttachment[];
 }
 
 export const measurementLine = (m: { field_key: string; value_number: number | null; value_text: string | null; unit: string | null }) =>
   `${m.field_key}=${m.value_number ?? m.value_text ?? ''} ${m.unit ?? ''}`.trim();
+
+/** The entry this user's form already wrote, if this is a second submit of the same form. */
+export async function earlierSubmission(db: Kysely<Database>, userId: string, submissionId: string | undefined) {
+  if (!submissionId) return undefined;
+  return db
+    .selectFrom('logbook_entries')
+    .select(['id', 'device_id', 'result', 'next_due_on'])
+    .where('submission_id', '=', submissionId)
+    .where('recorded_by', '=', userId)
+    .executeTakeFirst();
+}
 
 /**
  * Appends an entry to a device's logbook inside the caller's transaction: next sequence number,
@@ -68,6 +81,7 @@ export async function appendEntry(trx: Transaction<Database> | Kysely<Database>,
     due_on: e.dueOn ?? null,
     next_due_on: e.nextDueOn ?? null,
     details: e.details ? JSON.stringify(e.details) : null,
+    submission_id: e.submissionId ?? null,
   };
   const measurements = e.measurements ?? [];
   const attachments = e.attachments ?? [];

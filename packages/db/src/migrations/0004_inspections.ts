@@ -106,6 +106,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('original_name', 'text', (c) => c.notNull())
     .addColumn('created_at', instant, (c) => c.notNull())
     .execute();
+  // The id a form carries from the moment it opens: a double submit (a second tap, a resent POST on bad
+  // Wi-Fi) finds the entry already written instead of adding a second one to the legal record.
+  await db.schema.alterTable('logbook_entries').addColumn('submission_id', 'text').execute();
+  await db.schema
+    .createIndex('logbook_entries_submission_idx')
+    .on('logbook_entries')
+    .column('submission_id')
+    .unique()
+    .where(sql.ref('submission_id'), 'is not', null)
+    .execute();
+
   // Whether a blob is still used, when stale uploads are purged.
   await db.schema.createIndex('attachments_sha256_idx').on('attachments').column('sha256').execute();
   await db.schema.createIndex('attachments_preview_idx').on('attachments').column('preview_sha256').execute();
@@ -116,6 +127,8 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable('staged_uploads').execute();
   await db.schema.dropIndex('attachments_preview_idx').execute();
   await db.schema.dropIndex('attachments_sha256_idx').execute();
+  await db.schema.dropIndex('logbook_entries_submission_idx').execute();
+  await db.schema.alterTable('logbook_entries').dropColumn('submission_id').execute();
   await db.schema.dropTable('digest_log').execute();
   await db.schema.alterTable('users').dropColumn('weekly_digest').execute();
   await db.schema.dropTable('calendar_tokens').execute();

@@ -43,6 +43,8 @@ export interface LogbookEntryTable {
   next_due_on: string | null;
   /** Kind-specific details as JSON (e.g. relocation from/to, software version). */
   details: string | null;
+  /** The id of the form that wrote it (a double submit finds this entry); not part of the hashed content. */
+  submission_id: string | null;
   prev_hash: string;
   hash: string;
 }

@@ -17,6 +17,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       previous: context.previous,
       defaultTypeId: asked?.id ?? urgent[0]?.id ?? null,
       maxPhotoMb: MAX_PHOTO_BYTES / 1024 / 1024,
+      // Fixed while the form is open: a double submit saves once.
+      submissionId: crypto.randomUUID(),
     };
   } catch (e) {
     error(404, describeError(e, locals.t).message);

@@ -16,6 +16,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       kind: measureKinds.find((k) => k === asked) ?? measureKinds[0],
       maxPhotoMb: MAX_PHOTO_BYTES / 1024 / 1024,
       today: today(new Date()),
+      // Fixed while the form is open: a double submit saves once.
+      submissionId: crypto.randomUUID(),
     };
   } catch (e) {
     const d = describeError(e, locals.t);
