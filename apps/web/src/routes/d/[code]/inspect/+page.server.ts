@@ -1,5 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
-import { describeError, MAX_PHOTO_BYTES } from '@medreg/core';
+import { describeError, MAX_PHOTO_BYTES, today } from '@medreg/core';
 import { failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -17,6 +17,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       previous: context.previous,
       defaultTypeId: asked?.id ?? urgent[0]?.id ?? null,
       maxPhotoMb: MAX_PHOTO_BYTES / 1024 / 1024,
+      // The hospital's day, not the browser's or the server's time zone.
+      today: today(new Date()),
       // Fixed while the form is open: a double submit saves once.
       submissionId: crypto.randomUUID(),
     };
