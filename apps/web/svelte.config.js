@@ -5,7 +5,9 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 export default {
   preprocess: vitePreprocess(),
   kit: {
-    adapter: adapter({ out: 'build' }),
+    // WEB_BUILD_DIR / KIT_OUT_DIR let several builds of one checkout exist side by side (parallel test runs).
+    adapter: adapter({ out: process.env.WEB_BUILD_DIR ?? 'build' }),
+    outDir: process.env.KIT_OUT_DIR ?? '.svelte-kit',
     // Hospitals run intranets: nothing from other hosts, no inline script beyond SvelteKit's own (hashed).
     csp: {
       mode: 'hash',

@@ -21,15 +21,10 @@ import {
   type SessionUser,
 } from '@medreg/core';
 import { formatDate, formatInstant, isLocale, translator, type Locale } from '@medreg/i18n';
+import { contentDisposition, type Env } from './http.js';
+import { registerCsvRoutes } from './routes/register-csv.js';
+import { reportRoutes } from './routes/reports.js';
 import { LABEL_LAYOUTS, renderInstructionMatrix, renderInstructionRecord, renderLabels, renderLockoutCard, renderMtkSticker } from '@medreg/print';
-
-type Env = { Variables: { user: SessionUser; locale: Locale; ctx: Context } };
-
-/** ASCII fallback plus RFC 5987 UTF-8 name, so a download name can never break the header. */
-function contentDisposition(kind: 'inline' | 'attachment', name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
-}
 
 /**
  * The HTTP API: tRPC at /trpc, auth at /api/auth, files and PDFs under /api.
@@ -272,6 +267,9 @@ export function createApiApp(services: Services) {
       'Cache-Control': 'no-store',
     });
   });
+
+  registerCsvRoutes(app, services);
+  reportRoutes(app, services);
 
   app.notFound((c) => c.json({ error: translator(requestLocale(c.req.raw.headers))('errors.notFound') }, 404));
   app.onError((err, c) => {

@@ -10,5 +10,5 @@ env.BODY_SIZE_LIMIT ??= '100M';
 env.BASE_URL ??= `http://localhost:${env.PORT}`;
 env.ORIGIN ??= env.BASE_URL;
 
-await import(new URL('../build/index.js', import.meta.url).href);
+await import(new URL(`../${env.WEB_BUILD_DIR ?? 'build'}/index.js`, import.meta.url).href);
 console.log(`MedReg on ${env.BASE_URL} (data in ${env.DATA_DIR})`);

@@ -13,6 +13,10 @@ import { remindersRouter } from './inspections/reminders-router.js';
 import { logbookRouter } from './logbook/router.js';
 import { startRouter } from './start/router.js';
 import { createCallerFactory, router } from './trpc/init.js';
+import { registerRouter } from './register/router.js';
+import { filesRouter } from './files/router.js';
+import { importsRouter } from './imports/router.js';
+import { reportsRouter } from './reports/router.js';
 import { usersRouter } from './users/router.js';
 
 export const appRouter = router({
@@ -30,6 +34,10 @@ export const appRouter = router({
   start: startRouter,
   inspectionTypes: typesRouter,
   instruments: instrumentsRouter,
+  register: registerRouter,
+  files: filesRouter,
+  imports: importsRouter,
+  reports: reportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,6 +5,12 @@ import * as upload from './catalog/upload.js';
 import * as measures from './catalog/measures.js';
 import * as types from './catalog/types.js';
 import * as instruments from './catalog/instruments.js';
+import * as register from './catalog/register.js';
+import * as deviceList from './catalog/deviceList.js';
+import * as files from './catalog/files.js';
+import * as imports from './catalog/imports.js';
+import * as reports from './catalog/reports.js';
+import * as integrity from './catalog/integrity.js';
 
 export const de: Catalog = {
   app: {
@@ -530,5 +536,11 @@ export const de: Catalog = {
   measures: measures.de,
   inspectionTypes: types.de,
   instruments: instruments.de,
+  register: register.de,
+  deviceList: deviceList.de,
+  files: files.de,
+  imports: imports.de,
+  reports: reports.de,
+  integrity: integrity.de,
   reminders: reminders.de,
 };

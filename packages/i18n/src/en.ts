@@ -5,6 +5,12 @@ import * as upload from './catalog/upload.js';
 import * as measures from './catalog/measures.js';
 import * as types from './catalog/types.js';
 import * as instruments from './catalog/instruments.js';
+import * as register from './catalog/register.js';
+import * as deviceList from './catalog/deviceList.js';
+import * as files from './catalog/files.js';
+import * as imports from './catalog/imports.js';
+import * as reports from './catalog/reports.js';
+import * as integrity from './catalog/integrity.js';
 
 /**
  * English catalog; the German one must have the same keys (checked by the type below).
@@ -529,6 +535,12 @@ export const en = {
   measures: measures.en,
   inspectionTypes: types.en,
   instruments: instruments.en,
+  register: register.en,
+  deviceList: deviceList.en,
+  files: files.en,
+  imports: imports.en,
+  reports: reports.en,
+  integrity: integrity.en,
   reminders: reminders.en,
 } as const;
 

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Manufacturer, or authorised representative / importer (register §14 2025). */
 export interface ManufacturerTable {
   id: string;
@@ -27,6 +29,8 @@ export interface DeviceModelTable {
   /** Re-instruction interval; null: instruction does not expire. */
   instruction_validity_months: number | null;
   created_at: string;
+  /** Raised by every edit; a save carrying an older version is refused as a concurrent edit. */
+  version: Generated<number>;
 }
 
 export type DeviceStatus = 'in_service' | 'locked' | 'in_repair' | 'decommissioned';
@@ -56,8 +60,12 @@ export interface DeviceTable {
   /** Installed software after an update; null: as delivered (the model's version). */
   software_version: string | null;
   decommissioned_on: string | null;
+  /** CE marking: 1 marked, 0 not, null unknown (optional field of older register versions). */
+  ce_marked: number | null;
   created_at: string;
   updated_at: string;
+  /** Raised by every edit; a save carrying an older version is refused as a concurrent edit. */
+  version: Generated<number>;
 }
 
 /** A user's favourite devices ("my devices"). */

@@ -20,7 +20,8 @@ import type {
   ModelInspectionTypeTable,
   TestInstrumentTable,
 } from './inspections.js';
-import type { AttachmentTable, LogbookEntryTable } from './logbook.js';
+import type { AttachmentTable, ChainCheckTable, FileTextTable, LogbookEntryTable } from './logbook.js';
+import type { ImportRunTable, RegisterChangeTable } from './register.js';
 import type {
   AppointedPersonTable,
   DefectReportTable,
@@ -37,6 +38,7 @@ export * from './inspections.js';
 export * from './logbook.js';
 export * from './instructions.js';
 export * from './lockout.js';
+export * from './register.js';
 
 /** The one database interface. Calendar dates are 'YYYY-MM-DD' strings, instants ISO-8601 UTC strings. */
 export interface Database {
@@ -72,4 +74,8 @@ export interface Database {
   calendar_tokens: CalendarTokenTable;
   digest_log: DigestLogTable;
   staged_uploads: StagedUploadTable;
+  register_changes: RegisterChangeTable;
+  file_texts: FileTextTable;
+  import_runs: ImportRunTable;
+  chain_checks: ChainCheckTable;
 }

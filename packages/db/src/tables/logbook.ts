@@ -65,4 +65,27 @@ export interface AttachmentTable {
   visibility: 'all' | 'staff';
   uploaded_by: string;
   uploaded_at: string;
+  /** Device files are withdrawn (no longer shown), never deleted; logbook attachments never are. */
+  withdrawn_at: string | null;
+  withdrawn_by: string | null;
+}
+
+/** Text of an uploaded PDF, one row per page; searched with FTS5 (SQLite) or a GIN tsvector index (PostgreSQL). */
+export interface FileTextTable {
+  attachment_id: string;
+  device_id: string;
+  page: number;
+  text: string;
+}
+
+/** A verification of every logbook hash chain; `findings` is JSON: the first broken entry of each broken chain. */
+export interface ChainCheckTable {
+  id: string;
+  started_by: string | null;
+  started_at: string;
+  finished_at: string | null;
+  devices: number;
+  entries: number;
+  broken: number;
+  findings: string | null;
 }

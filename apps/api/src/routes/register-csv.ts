@@ -1,0 +1,9 @@
+import type { Hono } from 'hono';
+import type { Services } from '@medreg/core';
+import type { Env } from '../http.js';
+
+/** The register as CSV (signed-in users; the caller has installed the sign-in middleware). */
+export function registerCsvRoutes(app: Hono<Env>, services: Services): void {
+  void app;
+  void services;
+}

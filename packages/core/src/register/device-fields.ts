@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { DeviceTable } from '@medreg/db';
+import { onlyType } from '../inspections/types.server.js';
+import { isoDate } from '../trpc/schemas.js';
+
+// The register fields of one device (Bestandsverzeichnis §14), shared by the device form and the CSV import so
+// that a row is judged by the same rules as a form. Pure: the references (model, location) are checked by the caller.
+
+const blank = (v: unknown) => (v === '' || v === null || (typeof v === 'string' && v.trim() === '') ? undefined : v);
+const id = z.string({ error: onlyType('errors.required') }).min(1, { error: 'errors.required' }).max(64);
+const text = (max: number) => z.string({ error: onlyType('errors.required') }).trim().min(1, { error: 'errors.required' }).max(max);
+const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(max).optional());
+
+export const deviceClasses = ['I', 'IIa', 'IIb', 'III'] as const;
+
+export const deviceFields = z.object({
+  inventoryNumber: text(40),
+  modelId: id,
+  serialNumber: optionalText(60),
+  lotNumber: optionalText(60),
+  acquiredYear: z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : blank(v)),
+    z.number({ error: onlyType('register.errors.year') }).int({ error: 'register.errors.year' }).min(1950, { error: 'register.errors.year' }).max(2100, { error: 'register.errors.year' }).optional(),
+  ),
+  commissionedOn: z.preprocess(blank, isoDate.optional()),
+  siteId: id,
+  departmentId: z.preprocess(blank, id.optional()),
+  roomId: z.preprocess(blank, id.optional()),
+  udiDi: optionalText(120),
+  // The notified body's four-digit number next to the CE mark (e.g. 0123).
+  notifiedBody: z.preprocess(blank, z.string().trim().regex(/^\d{4}$/, { error: 'register.errors.notifiedBody' }).optional()),
+  deviceClass: z.preprocess(blank, z.enum(deviceClasses, { error: 'errors.invalidChoice' }).optional()),
+  ceMarked: z.preprocess(
+    (v) => (v === 'yes' || v === 'true' || v === '1' ? true : v === 'no' || v === 'false' || v === '0' ? false : blank(v)),
+    z.boolean({ error: onlyType('errors.invalidChoice') }).optional(),
+  ),
+  notes: optionalText(2000),
+});
+export type DeviceFields = z.output<typeof deviceFields>;
+
+/** The devices columns the fields set (absent optional fields become null). */
+export function deviceColumns(f: DeviceFields) {
+  return {
+    inventory_number: f.inventoryNumber,
+    model_id: f.modelId,
+    serial_number: f.serialNumber ?? null,
+    lot_number: f.lotNumber ?? null,
+    acquired_year: f.acquiredYear ?? null,
+    commissioned_on: f.commissionedOn ?? null,
+    site_id: f.siteId,
+    department_id: f.departmentId ?? null,
+    room_id: f.roomId ?? null,
+    udi_di: f.udiDi ?? null,
+    notified_body: f.notifiedBody ?? null,
+    device_class: f.deviceClass ?? null,
+    ce_marked: f.ceMarked === undefined ? null : f.ceMarked ? 1 : 0,
+    notes: f.notes ?? null,
+  } satisfies Partial<Record<keyof DeviceTable, unknown>>;
+}
