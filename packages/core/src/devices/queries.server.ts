@@ -1,13 +1,10 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '@medreg/db';
+import { type Expression, type ExpressionBuilder, type Kysely, PostgresAdapter, type SqlBool, sql } from 'kysely';
+import type { Database, DeviceStatus } from '@medreg/db';
 import type { SessionUser } from '../context.js';
+import { today } from '../inspections/due.js';
 import { visibleTo } from './access.js';
-
-export interface DeviceListQuery {
-  q?: string | undefined;
-  page: number;
-  pageSize: number;
-}
+import { matchModels } from './search.js';
+import { searchableModels, searchFiles } from './search.server.js';
 
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -23,42 +20,177 @@ export function visibleDevices(db: Kysely<Database>, user: SessionUser) {
     .where(visibleTo(user));
 }
 
-/** Register list with search by inventory number, serial (prefix) or designation (anywhere). */
-export async function listDevices(db: Kysely<Database>, user: SessionUser, query: DeviceListQuery) {
-  const q = query.q?.trim().toLowerCase() ?? '';
-  let base = visibleDevices(db, user);
-  if (q) {
-    const prefix = `${escapeLike(q)}%`;
-    const anywhere = `%${escapeLike(q)}%`;
-    base = base.where((eb) =>
-      eb.or([
-        eb(eb.fn('lower', ['devices.inventory_number']), 'like', sql<string>`${prefix} escape '\\'`),
-        eb(eb.fn('lower', ['devices.serial_number']), 'like', sql<string>`${prefix} escape '\\'`),
-        eb(eb.fn('lower', ['m.name']), 'like', sql<string>`${anywhere} escape '\\'`),
-        eb(eb.fn('lower', ['mf.name']), 'like', sql<string>`${anywhere} escape '\\'`),
-      ]),
-    );
+export const deviceSorts = ['inventory', 'inventory_desc', 'serial'] as const;
+export type DeviceSort = (typeof deviceSorts)[number];
+/** Due states of the "due" filter, from the stored obligations: past due, due within 30 days, last inspection failed. */
+export const dueFilters = ['overdue', 'soon', 'failed'] as const;
+export type DueFilter = (typeof dueFilters)[number];
+export const deviceStatuses: readonly DeviceStatus[] = ['in_service', 'locked', 'in_repair', 'decommissioned'];
+
+export interface DeviceListQuery {
+  q?: string | undefined;
+  page: number;
+  pageSize: number;
+  siteId?: string | undefined;
+  departmentId?: string | undefined;
+  modelId?: string | undefined;
+  /** The kind of device (Art) of the model, as the counts by kind name it. */
+  kind?: string | undefined;
+  status?: DeviceStatus | undefined;
+  /** MPBetreibV Anlage 1 or Anlage 2 models only. */
+  anlage?: 1 | 2 | undefined;
+  due?: DueFilter | undefined;
+  /** Only the user's favourites ("my devices"). */
+  mine?: boolean | undefined;
+  sort?: DeviceSort | undefined;
+  /** Also search the text of the devices' PDF files (the device page's "found in files"). */
+  files?: boolean | undefined;
+}
+
+const DUE_SOON_DAYS = 30;
+const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * The register list: a search box (inventory and serial number by prefix, any case; model designation, kind,
+ * type and manufacturer by word with typos allowed), filters, a sort, a page, the total and counts by kind of
+ * the whole filtered set, and, with `files`, hits in the text of the devices' PDF files.
+ */
+export async function listDevices(db: Kysely<Database>, user: SessionUser, query: DeviceListQuery, on: string = today(new Date())) {
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+  const q = query.q?.trim() ?? '';
+  const models = await searchableModels(db);
+  const kindOf = new Map(models.map((m) => [m.id, m.kind]));
+
+  // Model-level filters resolve to a set of model ids in memory (the model table is small).
+  let modelScope: string[] | null = null;
+  if (query.modelId) modelScope = [query.modelId];
+  if (query.kind !== undefined) {
+    const ofKind = new Set(models.filter((m) => m.kind === query.kind).map((m) => m.id));
+    modelScope = (modelScope ?? [...ofKind]).filter((id) => ofKind.has(id));
   }
-  const [{ total } = { total: 0 }] = await base.select((eb) => eb.fn.countAll<number>().as('total')).execute();
-  const items = await base
-    .select([
-      'devices.id',
-      'devices.code',
-      'devices.inventory_number',
-      'devices.serial_number',
-      'devices.status',
-      'm.name as model_name',
-      'm.type_designation',
-      'mf.name as manufacturer_name',
-      's.name as site_name',
-      'dep.name as department_name',
-      'r.name as room_name',
-    ])
-    .orderBy('devices.inventory_number')
-    .limit(query.pageSize)
-    .offset((query.page - 1) * query.pageSize)
+  if (query.anlage) {
+    const inAnlage = new Set(models.filter((m) => (query.anlage === 1 ? m.anlage1 : m.anlage2) === 1).map((m) => m.id));
+    modelScope = (modelScope ?? [...inAnlage]).filter((id) => inAnlage.has(id));
+  }
+  const searchModels = q ? matchModels(q, models) : [];
+
+  // The range on lower(col) is the prefix without LIKE (no wildcard in the input can widen it) and walks the
+  // 0005 expression index; PostgreSQL's index is in byte order (collate "C"), so the range must be too.
+  const lowered = (col: 'devices.inventory_number' | 'devices.serial_number') =>
+    pg ? sql<string>`lower(${sql.ref(col)}) collate "C"` : sql<string>`lower(${sql.ref(col)})`;
+  const prefixOf = (eb: ExpressionBuilder<Database, 'devices'>, col: 'devices.inventory_number' | 'devices.serial_number') =>
+    eb.and([eb(lowered(col), '>=', sql<string>`lower(${q})`), eb(lowered(col), '<', sql<string>`lower(${q}) || ${'\uffff'}`)]);
+
+  const filters = (withSearch: boolean) => (eb: ExpressionBuilder<Database, 'devices'>) => {
+    const all: Expression<SqlBool>[] = [visibleTo(user)(eb)];
+    if (query.siteId) all.push(eb('devices.site_id', '=', query.siteId));
+    if (query.departmentId) all.push(eb('devices.department_id', '=', query.departmentId));
+    if (query.status) all.push(eb('devices.status', '=', query.status));
+    if (modelScope) all.push(modelScope.length ? eb('devices.model_id', 'in', modelScope) : eb.lit(false));
+    if (query.mine) all.push(eb('devices.id', 'in', eb.selectFrom('favourites').select('favourites.device_id').where('favourites.user_id', '=', user.id)));
+    if (query.due) {
+      const obligations = eb.selectFrom('device_obligations as o').select('o.device_id');
+      const due =
+        query.due === 'overdue'
+          ? obligations.where('o.due_on', '<', on)
+          : query.due === 'soon'
+            ? obligations.where('o.due_on', '>=', on).where('o.due_on', '<=', addDays(on, DUE_SOON_DAYS))
+            : obligations.where('o.failed', '=', 1);
+      all.push(eb('devices.id', 'in', due));
+    }
+    if (withSearch && q) {
+      const any: Expression<SqlBool>[] = [prefixOf(eb, 'devices.inventory_number'), prefixOf(eb, 'devices.serial_number')];
+      if (searchModels.length) any.push(eb('devices.model_id', 'in', searchModels));
+      all.push(eb.or(any));
+    }
+    return eb.and(all);
+  };
+
+  // Total and counts by kind in one pass: per model over the index, then summed by the model's kind in memory.
+  const perModel = await db
+    .selectFrom('devices')
+    .where(filters(true))
+    .select((eb) => ['devices.model_id', eb.fn.countAll<number | string>().as('n')])
+    .groupBy('devices.model_id')
     .execute();
-  return { items, total: Number(total), page: query.page, pageSize: query.pageSize };
+  const byKind = new Map<string, number>();
+  let total = 0;
+  for (const r of perModel) {
+    const n = Number(r.n);
+    total += n;
+    const kind = kindOf.get(r.model_id) ?? '';
+    byKind.set(kind, (byKind.get(kind) ?? 0) + n);
+  }
+  const kinds = [...byKind].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind));
+
+  // The page's ids from the filtered index walk first; the joins then run for these rows only.
+  const sort = query.sort ?? 'inventory';
+  let ids = db.selectFrom('devices').where(filters(true)).select('devices.id');
+  ids =
+    sort === 'inventory_desc'
+      ? ids.orderBy('devices.inventory_number', 'desc')
+      : sort === 'serial'
+        ? ids.orderBy('devices.serial_number').orderBy('devices.inventory_number')
+        : ids.orderBy('devices.inventory_number');
+  const pageIds = (await ids.limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute()).map((r) => r.id);
+
+  const [rows, dueRows, fileHits] = await Promise.all([
+    pageIds.length
+      ? db
+          .selectFrom('devices')
+          .innerJoin('device_models as m', 'm.id', 'devices.model_id')
+          .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
+          .innerJoin('sites as s', 's.id', 'devices.site_id')
+          .leftJoin('departments as dep', 'dep.id', 'devices.department_id')
+          .leftJoin('rooms as r', 'r.id', 'devices.room_id')
+          .leftJoin('favourites as fav', (j) => j.onRef('fav.device_id', '=', 'devices.id').on('fav.user_id', '=', user.id))
+          .where('devices.id', 'in', pageIds)
+          .select([
+            'devices.id',
+            'devices.code',
+            'devices.inventory_number',
+            'devices.serial_number',
+            'devices.status',
+            'devices.site_id',
+            'devices.department_id',
+            'm.id as model_id',
+            'm.name as model_name',
+            'm.kind as model_kind',
+            'm.type_designation',
+            'm.anlage1',
+            'm.anlage2',
+            'mf.name as manufacturer_name',
+            's.name as site_name',
+            'dep.name as department_name',
+            'r.name as room_name',
+            'fav.device_id as favourite_of',
+          ])
+          .execute()
+      : [],
+    pageIds.length
+      ? db
+          .selectFrom('device_obligations')
+          .where('device_id', 'in', pageIds)
+          .select((eb) => ['device_id', eb.fn.min('due_on').as('next_due_on'), eb.fn.max('failed').as('failed')])
+          .groupBy('device_id')
+          .execute()
+      : [],
+    query.files && q ? searchFiles(db, user, q, filters(false)) : [],
+  ]);
+  const dueOf = new Map(dueRows.map((r) => [r.device_id, r]));
+  const rowOf = new Map(rows.map((r) => [r.id, r]));
+  const soonLimit = addDays(on, DUE_SOON_DAYS);
+  const items = pageIds.flatMap((id) => {
+    const r = rowOf.get(id);
+    if (!r) return [];
+    const { favourite_of, ...rest } = r;
+    const d = dueOf.get(id);
+    const nextDueOn = d?.next_due_on ? String(d.next_due_on) : null;
+    const dueState: 'failed' | 'overdue' | 'soon' | null =
+      Number(d?.failed ?? 0) === 1 ? 'failed' : nextDueOn && nextDueOn < on ? 'overdue' : nextDueOn && nextDueOn <= soonLimit ? 'soon' : null;
+    return [{ ...rest, favourite: favourite_of !== null, next_due_on: nextDueOn, due_state: dueState }];
+  });
+  return { items, total, page: query.page, pageSize: query.pageSize, kinds, fileHits };
 }
 
 /** One device with everything its page shows, or undefined if missing or not visible to the user. */

@@ -9,19 +9,43 @@ import { openRequestOf } from '../instructions/requests.server.js';
 import { verdict } from '../instructions/verdict.js';
 import { anyUser, router } from '../trpc/init.js';
 import { AppError, notFound } from '../trpc/errors.js';
-import { getDevice, listDevices } from './queries.server.js';
+import type { DeviceStatus } from '@medreg/db';
+import { deviceSorts, deviceStatuses, dueFilters, getDevice, listDevices } from './queries.server.js';
+import { listFilters, setFavourite } from './search.server.js';
 import { parseShortCode } from './short-code.js';
 
 export const devicesRouter = router({
+  /** The register list: search, filters, sort, a page with the total, counts by kind and, with `files`, hits in PDF texts. */
   list: anyUser()
     .input(
       z.object({
         q: z.string().trim().max(100).optional(),
         page: z.number().int().min(1).max(100_000).default(1),
         pageSize: z.number().int().min(1).max(200).default(25),
+        siteId: z.string().max(64).optional(),
+        departmentId: z.string().max(64).optional(),
+        modelId: z.string().max(64).optional(),
+        kind: z.string().max(200).optional(),
+        status: z.enum(deviceStatuses as [DeviceStatus, ...DeviceStatus[]]).optional(),
+        anlage: z.union([z.literal(1), z.literal(2)]).optional(),
+        due: z.enum(dueFilters).optional(),
+        mine: z.boolean().optional(),
+        sort: z.enum(deviceSorts).optional(),
+        files: z.boolean().optional(),
       }),
     )
-    .query(({ ctx, input }) => listDevices(ctx.services.db, ctx.user, input)),
+    .query(({ ctx, input }) => listDevices(ctx.services.db, ctx.user, input, today(ctx.services.now()))),
+
+  /** What the list's filters offer: sites, departments (a nurse's own only) and models. */
+  filters: anyUser().query(({ ctx }) => listFilters(ctx.services.db, ctx.user)),
+
+  /** Marks or unmarks a device the user may see as one of "my devices". */
+  setFavourite: anyUser()
+    .input(z.object({ deviceId: z.uuid({ error: 'errors.deviceNotFound' }), favourite: z.boolean() }))
+    .mutation(async ({ ctx, input }) => {
+      await setFavourite(ctx.services.db, ctx.user, input.deviceId, input.favourite);
+      return { deviceId: input.deviceId, favourite: input.favourite };
+    }),
 
   /** A device by id or by its label code, with its lock state, due inspections, the user's verdict and whom to ask. */
   get: anyUser()
