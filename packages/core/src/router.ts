@@ -11,6 +11,7 @@ import { labelsRouter } from './labels/router.js';
 import { lockoutRouter } from './lockout/router.js';
 import { remindersRouter } from './inspections/reminders-router.js';
 import { logbookRouter } from './logbook/router.js';
+import { integrityRouter } from './logbook/integrity-router.js';
 import { startRouter } from './start/router.js';
 import { createCallerFactory, router } from './trpc/init.js';
 import { registerRouter } from './register/router.js';
@@ -38,6 +39,7 @@ export const appRouter = router({
   files: filesRouter,
   imports: importsRouter,
   reports: reportsRouter,
+  integrity: integrityRouter,
 });
 
 export type AppRouter = typeof appRouter;

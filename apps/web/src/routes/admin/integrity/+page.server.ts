@@ -1,0 +1,26 @@
+import { error, redirect } from '@sveltejs/kit';
+import { describeError } from '@medreg/core';
+import { failFrom } from '$lib/server/forms';
+import type { Actions, PageServerLoad } from './$types';
+
+/** Managers and admins verify the logbook hash chains here (the API refuses other roles: a 403 page). */
+export const load: PageServerLoad = async ({ locals, url }) => {
+  try {
+    return { status: await locals.api.integrity.status(), started: url.searchParams.has('started') };
+  } catch (e) {
+    const d = describeError(e, locals.t);
+    error(d.code === 'FORBIDDEN' ? 403 : 500, d.message);
+  }
+};
+
+export const actions: Actions = {
+  start: async ({ locals }) => {
+    let started: boolean;
+    try {
+      ({ started } = await locals.api.integrity.start());
+    } catch (e) {
+      return failFrom(e, locals.t, {});
+    }
+    redirect(303, started ? '/admin/integrity?started=1' : '/admin/integrity');
+  },
+};
