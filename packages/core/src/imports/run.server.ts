@@ -1,0 +1,330 @@
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
+import { z } from 'zod';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '@medreg/db';
+import type { Translate } from '@medreg/i18n';
+import type { Services, SessionUser } from '../context.js';
+import { newShortCode } from '../devices/short-code.js';
+import { nextDueDate, today as localDate, type CalendarDate } from '../inspections/due.js';
+import { entryHash, GENESIS_HASH } from '../logbook/chain.js';
+import { AppError, badInput, notFound } from '../trpc/errors.js';
+import { describeError } from '../trpc/describe.js';
+import { checkRows, type CheckResult, type DeviceRow } from './check.server.js';
+import { importFields, suggestMapping, type Mapping } from './columns.js';
+import { parseCsv, type ParsedCsv } from './parse.server.js';
+
+/** An uploaded file waits this long for its mapping and import. */
+const UPLOAD_TTL_MS = 60 * 60 * 1000;
+const UPLOADS_PER_USER = 3;
+/** Rows per insert: 22 columns × 1,000 stays below SQLite's 32,766 and PostgreSQL's 65,535 bind parameters. */
+const BATCH = 1000;
+/** The dry run lists this many problems; the counts cover all. */
+export const PROBLEMS_SHOWN = 500;
+
+interface Upload extends ParsedCsv {
+  id: string;
+  userId: string;
+  fileName: string;
+  at: number;
+}
+
+export interface ImportProgress {
+  id: string;
+  fileName: string;
+  total: number;
+  done: number;
+  phase: 'checking' | 'writing' | 'done' | 'failed';
+  created: number;
+  error: string | null;
+}
+
+/** Uploads waiting for their import, and the imports of this process with their progress. */
+interface ImportState {
+  uploads: Map<string, Upload>;
+  runs: Map<string, ImportProgress & { userId: string; finished: Promise<void> }>;
+  running: string | null;
+}
+const states = new WeakMap<Services, ImportState>();
+function stateOf(services: Services): ImportState {
+  let s = states.get(services);
+  if (!s) states.set(services, (s = { uploads: new Map(), runs: new Map(), running: null }));
+  return s;
+}
+
+// --- inputs -------------------------------------------------------------------------------------------------
+
+const fieldOrIgnore = z.preprocess((v) => (v === '' || v === 'ignore' ? null : v), z.enum(importFields, { error: 'errors.invalidChoice' }).nullable());
+const id = z.string({ error: 'imports.errors.uploadExpired' }).uuid({ error: 'imports.errors.uploadExpired' });
+
+/** A mapping from a form (`map.0`, `map.1`, …) or JSON. */
+export const mappingInput = z.preprocess(
+  (v) => {
+    if (!(v instanceof FormData)) return v;
+    const mapping: unknown[] = [];
+    for (const [k, value] of v) if (/^map\.\d+$/.test(k)) mapping[Number(k.slice(4))] = value;
+    return { uploadId: v.get('uploadId'), mapping: Array.from(mapping, (m) => m ?? null) };
+  },
+  z.object({ uploadId: id, mapping: z.array(fieldOrIgnore).max(500) }),
+);
+
+const blob = z.custom<Blob>((v) => v instanceof Blob && v.size > 0, { error: 'imports.errors.noFile' });
+export const uploadInput = z.preprocess((v) => (v instanceof FormData ? { file: v.get('file') } : v), z.object({ file: blob }));
+
+// --- upload and dry run -------------------------------------------------------------------------------------
+
+function forget(state: ImportState, now: number) {
+  for (const [k, u] of state.uploads) if (now - u.at > UPLOAD_TTL_MS) state.uploads.delete(k);
+}
+
+function summary(u: Upload) {
+  return {
+    uploadId: u.id,
+    fileName: u.fileName,
+    encoding: u.encoding,
+    delimiter: u.delimiter,
+    rows: u.rows.length,
+    headers: u.headers,
+    /** The first non-blank value of each column, to recognise it by. */
+    samples: u.headers.map((_, i) => u.rows.find((r) => r[i]?.trim())?.[i]?.trim().slice(0, 60) ?? ''),
+    suggested: suggestMapping(u.headers),
+  };
+}
+export type UploadSummary = ReturnType<typeof summary>;
+
+/** Reads an uploaded CSV and keeps it for the user's mapping step (in memory, one hour). */
+export async function uploadCsv(services: Services, user: SessionUser, file: Blob): Promise<UploadSummary> {
+  const name = ((file as File).name || 'import.csv').slice(0, 200);
+  const parsed = parseCsv(new Uint8Array(await file.arrayBuffer()), name);
+  const state = stateOf(services);
+  const now = Date.now();
+  forget(state, now);
+  const mine = [...state.uploads.values()].filter((u) => u.userId === user.id).sort((a, b) => a.at - b.at);
+  for (const old of mine.slice(0, Math.max(0, mine.length - UPLOADS_PER_USER + 1))) state.uploads.delete(old.id);
+  const upload: Upload = { ...parsed, id: crypto.randomUUID(), userId: user.id, fileName: name, at: now };
+  state.uploads.set(upload.id, upload);
+  return summary(upload);
+}
+
+function uploadOf(services: Services, user: SessionUser, uploadId: string): Upload {
+  const state = stateOf(services);
+  forget(state, Date.now());
+  const u = state.uploads.get(uploadId);
+  if (!u || u.userId !== user.id) throw badInput('imports.errors.uploadExpired', {}, 'file');
+  return u;
+}
+
+export function uploadSummary(services: Services, user: SessionUser, uploadId: string): UploadSummary {
+  return summary(uploadOf(services, user, uploadId));
+}
+
+const today = (services: Services) => localDate(services.now());
+
+/** The dry run of an upload with a mapping: problems (the first 500), counts; nothing written. */
+export async function dryRun(services: Services, user: SessionUser, input: { uploadId: string; mapping: Mapping }, t: Translate) {
+  const u = uploadOf(services, user, input.uploadId);
+  const result = await checkRows(services.db, { headers: u.headers, rows: u.rows, mapping: input.mapping }, today(services), t);
+  return {
+    rows: result.rows,
+    valid: result.valid,
+    problemCount: result.problems.length,
+    problems: result.problems.slice(0, PROBLEMS_SHOWN),
+    counts: result.counts,
+  };
+}
+
+// --- the import ---------------------------------------------------------------------------------------------
+
+/**
+ * Starts the import of an upload whose dry run is clean: one transaction, all rows or none. Returns at once;
+ * `importProgress` follows it. The upload is used up (an import cannot be started twice from it).
+ */
+export async function startImport(services: Services, user: SessionUser, input: { uploadId: string; mapping: Mapping }, t: Translate) {
+  const state = stateOf(services);
+  if (state.running) throw new AppError('CONFLICT', 'imports.errors.busy');
+  const u = uploadOf(services, user, input.uploadId);
+  const check = await checkRows(services.db, { headers: u.headers, rows: u.rows, mapping: input.mapping }, today(services), t);
+  if (check.problems.length > 0) throw badInput('imports.errors.hasProblems', { count: check.problems.length });
+  if (state.running) throw new AppError('CONFLICT', 'imports.errors.busy');
+  const importId = crypto.randomUUID();
+  state.running = importId;
+  state.uploads.delete(u.id);
+  try {
+    await services.db
+      .insertInto('import_runs')
+      .values({ id: importId, file_name: u.fileName, rows: u.rows.length, created: 0, status: 'running', error: null, started_by: user.id, started_at: services.now().toISOString(), finished_at: null })
+      .execute();
+  } catch (e) {
+    state.running = null;
+    throw e;
+  }
+  const progress = { id: importId, userId: user.id, fileName: u.fileName, total: u.rows.length, done: 0, phase: 'checking' as ImportProgress['phase'], created: 0, error: null as string | null };
+  const finished = runImport(services, user, u, input.mapping, progress, t).finally(() => {
+    state.running = null;
+  });
+  state.runs.set(importId, Object.assign(progress, { finished }));
+  return { importId };
+}
+
+async function runImport(services: Services, user: SessionUser, u: Upload, mapping: Mapping, progress: ImportProgress, t: Translate) {
+  const db = services.db;
+  try {
+    const created = await db.transaction().execute(async (trx) => {
+      // Checked again inside the transaction: the register may have changed since the dry run.
+      const check = await checkRows(trx, { headers: u.headers, rows: u.rows, mapping }, today(services), t);
+      if (check.problems.length > 0) throw badInput('imports.errors.hasProblems', { count: check.problems.length });
+      progress.phase = 'writing';
+      await writeDevices(trx, check.devices, { importId: progress.id, fileName: u.fileName, userId: user.id, now: services.now(), today: today(services) }, (n) => {
+        progress.done = n;
+      });
+      await trx
+        .updateTable('import_runs')
+        .set({ status: 'done', created: check.devices.length, finished_at: services.now().toISOString() })
+        .where('id', '=', progress.id)
+        .execute();
+      return check.devices.length;
+    });
+    progress.created = created;
+    progress.phase = 'done';
+  } catch (e) {
+    const message = describeError(e, t).message;
+    progress.phase = 'failed';
+    progress.error = message;
+    progress.done = 0;
+    await db
+      .updateTable('import_runs')
+      .set({ status: 'failed', error: message, finished_at: services.now().toISOString() })
+      .where('id', '=', progress.id)
+      .execute()
+      .catch(() => undefined);
+  }
+}
+
+/**
+ * Writes checked devices with their first logbook entry and their inspection obligations, in batches, inside the
+ * caller's transaction. New devices have no inspections yet, so each obligation is due from the commissioning
+ * date by its interval (or today without one): the rule of `assignedTypesOf`, without reading empty logbooks.
+ */
+export async function writeDevices(
+  trx: Transaction<Database> | Kysely<Database>,
+  devices: DeviceRow[],
+  run: { importId: string; fileName: string; userId: string; now: Date; today: CalendarDate },
+  onProgress: (done: number) => void = () => {},
+): Promise<void> {
+  const nowIso = run.now.toISOString();
+  const codes = new Set((await trx.selectFrom('devices').select('code').execute()).map((r) => r.code));
+  const modelIds = [...new Set(devices.map((d) => d.model_id))];
+  const assignments = modelIds.length
+    ? await trx
+        .selectFrom('model_inspection_types as mit')
+        .innerJoin('inspection_types as it', 'it.id', 'mit.inspection_type_id')
+        .where('mit.model_id', 'in', modelIds)
+        .where('it.archived_at', 'is', null)
+        .select(['mit.model_id', 'it.id', 'it.anchor', 'it.interval_months as type_interval', 'mit.interval_months as model_interval'])
+        .execute()
+    : [];
+  const typesOf = new Map<string, typeof assignments>();
+  for (const a of assignments) typesOf.set(a.model_id, [...(typesOf.get(a.model_id) ?? []), a]);
+  const dueCache = new Map<string, string>();
+  const due = (from: CalendarDate, months: number, anchor: (typeof assignments)[number]['anchor']) => {
+    const key = `${from}|${months}|${anchor}`;
+    let d = dueCache.get(key);
+    if (d === undefined) dueCache.set(key, (d = nextDueDate(from, months, anchor)));
+    return d;
+  };
+  const text = `In das Bestandsverzeichnis aufgenommen (Import ${run.fileName})`;
+  const details = JSON.stringify({ registered: { source: 'import', importId: run.importId } });
+
+  for (let i = 0; i < devices.length; i += BATCH) {
+    const part = devices.slice(i, i + BATCH);
+    const deviceRows = part.map((d) => {
+      let code = newShortCode();
+      while (codes.has(code)) code = newShortCode();
+      codes.add(code);
+      return {
+        ...d,
+        id: crypto.randomUUID(),
+        code,
+        status: 'in_service' as const,
+        software_version: null,
+        decommissioned_on: null,
+        created_at: nowIso,
+        updated_at: nowIso,
+      };
+    });
+    const entries = deviceRows.map((d) => {
+      const row = {
+        id: crypto.randomUUID(),
+        device_id: d.id,
+        seq: 1,
+        kind: 'note' as const,
+        occurred_at: nowIso,
+        recorded_at: nowIso,
+        recorded_by: run.userId,
+        performed_by: null,
+        result: null,
+        text,
+        corrects_entry_id: null,
+        inspection_type_id: null,
+        test_instrument_id: null,
+        due_on: null,
+        next_due_on: null,
+        details,
+        submission_id: null,
+      };
+      // Exactly as appendEntry hashes a first entry (no measurements, no attachments).
+      return { ...row, prev_hash: GENESIS_HASH, hash: entryHash(GENESIS_HASH, { ...row, measurements: [], attachments: [] }) };
+    });
+    const obligations = deviceRows.flatMap((d) =>
+      (typesOf.get(d.model_id) ?? []).map((a) => {
+        const months = a.model_interval ?? a.type_interval;
+        return {
+          device_id: d.id,
+          inspection_type_id: a.id,
+          site_id: d.site_id,
+          department_id: d.department_id,
+          interval_months: months,
+          due_on: d.commissioned_on ? due(d.commissioned_on, months, a.anchor) : run.today,
+          last_entry_id: null,
+          last_on: null,
+          last_result: null,
+          failed: 0,
+        };
+      }),
+    );
+    await trx.insertInto('devices').values(deviceRows).execute();
+    await trx.insertInto('logbook_entries').values(entries).execute();
+    for (let j = 0; j < obligations.length; j += 2000) await trx.insertInto('device_obligations').values(obligations.slice(j, j + 2000)).execute();
+    onProgress(i + part.length);
+    // Let the progress requests in between batches.
+    await yieldToRequests();
+  }
+}
+
+/** How far an import is (from memory while this process runs it, else from its import_runs row). */
+export async function importProgress(services: Services, user: SessionUser, importId: string): Promise<ImportProgress> {
+  const run = stateOf(services).runs.get(importId);
+  if (run) {
+    if (run.userId !== user.id && user.role !== 'admin') throw notFound('imports.errors.importNotFound');
+    const { userId: _u, finished: _f, ...p } = run;
+    return p;
+  }
+  const row = await services.db.selectFrom('import_runs').selectAll().where('id', '=', importId).executeTakeFirst();
+  if (!row || (row.started_by !== user.id && user.role !== 'admin')) throw notFound('imports.errors.importNotFound');
+  return {
+    id: row.id,
+    fileName: row.file_name,
+    total: row.rows,
+    done: row.status === 'done' ? row.created : 0,
+    // A run left 'running' by a stopped process wrote nothing (its transaction never committed).
+    phase: row.status === 'done' ? 'done' : 'failed',
+    created: row.created,
+    error: row.error,
+  };
+}
+
+/** Resolves when the import has finished (tests, and a form posted without JavaScript that waits). */
+export async function importFinished(services: Services, importId: string): Promise<void> {
+  await stateOf(services).runs.get(importId)?.finished;
+}
+
+export type { CheckResult };
