@@ -63,10 +63,10 @@ export async function searchFiles(db: Kysely<Database>, user: SessionUser, q: st
     if (!match) return [];
     // The FTS5 table is external-content over file_texts: its rowid is file_texts' rowid.
     rows = await base
-      .innerJoin(sql<{ rowid: number }>`file_texts_fts`.as('fts'), (j) => j.on(sql<boolean>`fts.rowid = ft.rowid`))
-      .where(sql<boolean>`fts match ${match}`)
-      .select(sql<string>`snippet(fts, 0, ${HIT_START}, ${HIT_END}, '…', 14)`.as('snippet'))
-      .orderBy(sql`fts.rank`)
+      .innerJoin(sql<{ rowid: number }>`file_texts_fts`.as('file_texts_fts'), (j) => j.on(sql<boolean>`file_texts_fts.rowid = ft.rowid`))
+      .where(sql<boolean>`file_texts_fts match ${match}`)
+      .select(sql<string>`snippet(file_texts_fts, 0, ${HIT_START}, ${HIT_END}, '…', 14)`.as('snippet'))
+      .orderBy(sql`file_texts_fts.rank`)
       .orderBy('ft.attachment_id')
       .orderBy('ft.page')
       .limit(MAX_FILE_HITS)

@@ -46,9 +46,13 @@ export function typosAllowed(word: string): number {
   return word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
 }
 
-/** Does a query word match a text word: as a prefix, or within the allowed typos of the whole word or of a prefix of it. */
+/**
+ * Does a query word match a text word: as a prefix; from 4 letters also inside it (German compounds: "pumpe"
+ * finds "Spritzenpumpe"); or within the allowed typos of the whole word or of a prefix of it.
+ */
 export function wordMatches(query: string, word: string): boolean {
   if (word.startsWith(query)) return true;
+  if (query.length >= 4 && /\p{L}/u.test(query) && word.includes(query)) return true;
   const d = typosAllowed(query);
   if (d === 0) return false;
   // The user may still be typing: compare with prefixes of the word about as long as the query.
