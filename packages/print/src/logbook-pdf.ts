@@ -372,6 +372,7 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
       doc.text(t('reports.logbook.photo', { name: a.name }), MARGIN, doc.y, { width: CONTENT });
       const imageTop = doc.y + 1;
       doc.image(image as unknown as Buffer, MARGIN, imageTop, { width: image.width * scale, height });
+      doc.rect(MARGIN, imageTop, image.width * scale, height).stroke(RULE_GREY); // a white paper protocol needs an edge
       doc.x = MARGIN;
       doc.y = imageTop + height + 3;
     }
