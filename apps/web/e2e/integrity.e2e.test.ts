@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+
+/**
+ * The logbook integrity page in a real browser against the real server: an intact register first, then a row
+ * changed in the SQLite file behind the application's back, which the next check names.
+ */
+let server: Server;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('logbook integrity', () => {
+  it('a manager verifies every chain, then finds the entry that was edited in the database file', async () => {
+    const ctx = await browser.newContext({ ...desktop, locale: 'de-DE' });
+    const page = await openAs(ctx, server.baseUrl, 'manager@demo.medreg', '/');
+    await Promise.all([page.waitForURL(/\/admin\/integrity$/), page.click('main a[href="/admin/integrity"]')]);
+    expect(await page.textContent('h1')).toBe('Integrität der Medizinproduktebücher');
+
+    await Promise.all([page.waitForURL(/started=1/), page.click('form[action="?/start"] button')]);
+    await page.waitForSelector('td .ok', { timeout: 30_000 });
+    expect(await page.textContent('tbody tr:first-child')).toContain('alle Ketten intakt');
+
+    // Behind the application's back: the trigger that refuses updates is dropped and an entry rewritten.
+    const file = new Database(join(server.dataDir, 'medreg.sqlite'));
+    const target = file
+      .prepare(`select e.id, e.seq, d.inventory_number from logbook_entries e join devices d on d.id = e.device_id where e.kind = 'inspection' order by e.id limit 1`)
+      .get() as { id: string; seq: number; inventory_number: string };
+    file.exec('drop trigger logbook_no_update');
+    file.prepare(`update logbook_entries set text = coalesce(text, '') || ' (nachträglich geändert)' where id = ?`).run(target.id);
+    file.close();
+
+    await page.goto(`${server.baseUrl}/admin/integrity`);
+    await Promise.all([page.waitForURL(/started=1/), page.click('form[action="?/start"] button')]);
+    await page.waitForSelector('#findings-title', { timeout: 30_000 });
+    const row = await page.textContent('section[aria-labelledby="findings-title"] tbody tr');
+    expect(row).toContain(target.inventory_number);
+    expect(row).toContain(`Eintrag Nr. ${target.seq}`);
+    expect(row).toContain('nach dem Schreiben geändert');
+    expect(await page.textContent('tbody tr:first-child .bad')).toContain('1 gebrochene Kette');
+    await shot(page, 'integrity-desktop-de');
+
+    for (const [size, locale, name] of [[phone, 'de-DE', 'phone-de'], [phone, 'en-GB', 'phone-en'], [desktop, 'en-GB', 'desktop-en']] as const) {
+      const c = await browser.newContext({ ...size, locale });
+      const p = await openAs(c, server.baseUrl, 'admin@demo.medreg', '/admin/integrity');
+      expect(await sideways(p)).toBeLessThanOrEqual(0);
+      await shot(p, `integrity-${name}`);
+      await c.close();
+    }
+
+    // Nurses and technicians get no such page.
+    const nurse = await openAs(await browser.newContext(desktop), server.baseUrl, 'pflege@demo.medreg', '/admin/integrity');
+    expect(await nurse.textContent('h1')).not.toContain('Integrit');
+  }, 180_000);
+});
