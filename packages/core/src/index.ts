@@ -17,3 +17,4 @@ export { calendarFeed } from './inspections/calendar.server.js';
 export { smtpFromEnv, type SmtpConfig } from './inspections/digest.server.js';
 export { startJobs, type Jobs, type JobOptions } from './jobs.server.js';
 export { dueWindows, type DueWindow } from './inspections/due-list.server.js';
+export * from './reports/exports.server.js';
