@@ -1,0 +1,28 @@
+import { error, redirect } from '@sveltejs/kit';
+import { describeError } from '@medreg/core';
+import { failFrom } from '$lib/server/forms';
+import { deviceForm } from './form-values';
+import type { Actions, PageServerLoad } from './$types';
+
+/** Registering a device, for managers and admins (the API refuses everyone else: a 403 page). */
+export const load: PageServerLoad = async ({ locals }) => {
+  try {
+    return { options: await locals.api.register.options() };
+  } catch (e) {
+    const d = describeError(e, locals.t);
+    error(d.code === 'FORBIDDEN' ? 403 : 500, d.message);
+  }
+};
+
+export const actions: Actions = {
+  default: async ({ locals, request }) => {
+    const values = deviceForm(await request.formData());
+    let code: string;
+    try {
+      ({ code } = await locals.api.register.createDevice(values as never));
+    } catch (e) {
+      return failFrom(e, locals.t, values);
+    }
+    redirect(303, `/d/${code}/register?created=1`);
+  },
+};
