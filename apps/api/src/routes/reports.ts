@@ -52,6 +52,10 @@ export function reportRoutes(app: Hono<Env>, services: Services): void {
   /** One device's logbook for anyone who may see the device, through the same procedure a page would call. */
   app.get('/api/devices/:id/logbook.pdf', async (c) => {
     const locale = localeOf(c);
+    // A malformed id names no device: 404 like any other, not a validation message.
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(c.req.param('id'))) {
+      return c.json({ error: translator(locale)('errors.deviceNotFound') }, 404);
+    }
     let report: LogbookReport;
     try {
       report = await createCaller({ ...c.get('ctx'), locale, t: translator(locale) }).reports.logbook({ deviceId: c.req.param('id') });
