@@ -1,6 +1,6 @@
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { z } from 'zod';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { Translate } from '@medreg/i18n';
 import type { Services, SessionUser } from '../context.js';
@@ -167,6 +167,8 @@ export async function startImport(services: Services, user: SessionUser, input: 
 
 async function runImport(services: Services, user: SessionUser, u: Upload, mapping: Mapping, progress: ImportProgress, t: Translate) {
   const db = services.db;
+  // SQLite's default page cache (2 MB) thrashes on a dozen indexes of 100,000 new rows: give this import more.
+  if (services.dialect === 'sqlite') await sql`pragma cache_size = -262144`.execute(db);
   try {
     const created = await db.transaction().execute(async (trx) => {
       // Checked again inside the transaction: the register may have changed since the dry run.
@@ -196,7 +198,34 @@ async function runImport(services: Services, user: SessionUser, u: Upload, mappi
       .where('id', '=', progress.id)
       .execute()
       .catch(() => undefined);
+  } finally {
+    if (services.dialect === 'sqlite') await sql`pragma cache_size = -2000`.execute(db);
   }
+}
+
+// One call for the random bytes of many ids: a getRandomValues call per id costs more than the id.
+const pool = new Uint8Array(16 * 1024);
+let poolAt = pool.length;
+const hex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * Time-ordered UUIDs (version 7): rows inserted together land next to each other in the primary-key and
+ * device-id indexes instead of all over them, which keeps a 100,000-row import in the page cache.
+ */
+export function timeOrderedId(ms: number, seq: number): string {
+  if (poolAt + 10 > pool.length) {
+    crypto.getRandomValues(pool);
+    poolAt = 0;
+  }
+  const rnd = pool.subarray(poolAt, (poolAt += 10));
+  const time = ms.toString(16).padStart(12, '0');
+  // Version 7, then 12 bits of sequence that keep ids of the same millisecond in order, then the variant.
+  const ver = (0x7000 | (seq & 0x0fff)).toString(16);
+  const variant = (0x8000 | ((rnd[0]! << 8) | rnd[1]!) & 0x3fff).toString(16);
+  let tail = '';
+  for (let i = 2; i < 8; i++) tail += hex[rnd[i]!];
+  const h = `${time}${ver}${variant}${tail}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 /**
@@ -231,18 +260,19 @@ export async function writeDevices(
     if (d === undefined) dueCache.set(key, (d = nextDueDate(from, months, anchor)));
     return d;
   };
+  const startMs = run.now.getTime();
   const text = `In das Bestandsverzeichnis aufgenommen (Import ${run.fileName})`;
   const details = JSON.stringify({ registered: { source: 'import', importId: run.importId } });
 
   for (let i = 0; i < devices.length; i += BATCH) {
     const part = devices.slice(i, i + BATCH);
-    const deviceRows = part.map((d) => {
+    const deviceRows = part.map((d, k) => {
       let code = newShortCode();
       while (codes.has(code)) code = newShortCode();
       codes.add(code);
       return {
         ...d,
-        id: crypto.randomUUID(),
+        id: timeOrderedId(startMs + Math.floor((i + k) / 4096), (i + k) % 4096),
         code,
         status: 'in_service' as const,
         software_version: null,
@@ -251,9 +281,9 @@ export async function writeDevices(
         updated_at: nowIso,
       };
     });
-    const entries = deviceRows.map((d) => {
+    const entries = deviceRows.map((d, k) => {
       const row = {
-        id: crypto.randomUUID(),
+        id: timeOrderedId(startMs + Math.floor((i + k) / 4096), (i + k) % 4096),
         device_id: d.id,
         seq: 1,
         kind: 'note' as const,
