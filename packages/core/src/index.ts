@@ -17,4 +17,5 @@ export { calendarFeed } from './inspections/calendar.server.js';
 export { smtpFromEnv, type SmtpConfig } from './inspections/digest.server.js';
 export { startJobs, type Jobs, type JobOptions } from './jobs.server.js';
 export { dueWindows, type DueWindow } from './inspections/due-list.server.js';
+export { exportFilters, registerCsv } from './imports/export.server.js';
 export * from './reports/exports.server.js';
