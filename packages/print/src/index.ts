@@ -14,5 +14,5 @@ export {
 } from './instruction-matrix.js';
 export { renderInstructionRecord, type InstructionRecordPdfData } from './instruction-record.js';
 export { MTK_STICKER_MM, renderMtkSticker, type MtkStickerData } from './mtk-sticker.js';
-export { renderRegister, type RegisterPdfData, type RegisterPdfRow } from './register-pdf.js';
+export { renderRegister, streamRegister, type RegisterPdfData, type RegisterPdfRow } from './register-pdf.js';
 export { renderLogbook, SHORT_HASH, type LogbookPdfData } from './logbook-pdf.js';

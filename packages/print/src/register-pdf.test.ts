@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderRegister, type RegisterPdfData, type RegisterPdfRow } from './index.js';
+import { renderRegister, streamRegister, type RegisterPdfData, type RegisterPdfRow } from './index.js';
 import { fontsOf, pageCount, run, textOf } from './testing.js';
 
 // The register is read back with poppler, as the inspector reads the printout.
@@ -134,6 +134,41 @@ describe('renderRegister', () => {
     expect(pageCount(empty)).toBe(1);
     expect(textOf(empty)).toContain('An diesem Standort gibt es keine aktiven Geräte.');
     expect(textOf(empty)).toContain('Seite 1 von 1');
+  });
+
+  it('streams: the first bytes go out before the last batch is read, and the whole is the same register', async () => {
+    let read = 0;
+    async function* batches() {
+      for (let b = 0; b < 10; b++) {
+        read++;
+        yield Array.from({ length: 30 }, (_, i) => device(b * 30 + i));
+      }
+    }
+    const reader = streamRegister(data([], { total: 300, rows: batches() })).getReader();
+    const chunks: Uint8Array[] = [];
+    let readWhenFirstChunk = -1;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (chunks.length === 0) readWhenFirstChunk = read;
+      chunks.push(value);
+    }
+    expect(readWhenFirstChunk).toBeLessThan(10);
+    const pdf = await save('register-stream', Promise.resolve(Buffer.concat(chunks)));
+    expect([...textOf(pdf).matchAll(/INV-\d{5}/g)]).toHaveLength(300);
+    expect(textOf(pdf)).toContain(`Seite ${pageCount(pdf)} von ${pageCount(pdf)}`);
+  });
+
+  it('a failing source errors the stream instead of ending it', async () => {
+    async function* failing() {
+      yield [device(1)];
+      throw new Error('database gone');
+    }
+    const reader = streamRegister(data([], { total: 2, rows: failing() })).getReader();
+    const drain = async () => {
+      for (;;) if ((await reader.read()).done) return;
+    };
+    await expect(drain()).rejects.toThrow('database gone');
   });
 
   it('reads the rows from an async source batch by batch', async () => {

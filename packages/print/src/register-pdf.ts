@@ -63,11 +63,48 @@ interface Column {
   pieces: (row: RegisterPdfRow) => Piece[];
 }
 
+const documentOptions = (data: RegisterPdfData): PDFKit.PDFDocumentOptions => ({
+  size: 'A4',
+  layout: 'landscape',
+  margin: 0,
+  lang: data.locale,
+  info: { Title: `${translator(data.locale)('reports.register.title')} – ${data.site.name}` },
+});
+
+/** The register as one buffer (tests, small sites). */
+export async function renderRegister(data: RegisterPdfData): Promise<Buffer> {
+  const { doc, done } = openDocument(documentOptions(data));
+  await drawRegister(doc, data);
+  return done;
+}
+
+/**
+ * The register as a stream: the first pages go out while later rows are still being read, so a site of
+ * 100,000 devices (over a minute of drawing) starts downloading at once and never sits whole in memory.
+ * A failure half-way errors the stream (the download breaks off rather than ending in a short register).
+ */
+export function streamRegister(data: RegisterPdfData): ReadableStream<Uint8Array> {
+  const { doc } = openDocument(documentOptions(data));
+  // openDocument also collects every chunk for its buffer: not wanted here.
+  doc.removeAllListeners('data');
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      let failed = false; // pdfkit may still flush a chunk after the failure: the stream is closed by then
+      doc.on('data', (chunk: Buffer) => failed || controller.enqueue(new Uint8Array(chunk)));
+      doc.on('end', () => failed || controller.close());
+      drawRegister(doc, data).catch((error: unknown) => {
+        failed = true;
+        controller.error(error);
+      });
+    },
+  });
+}
+
 /**
  * Every row has the same height (three lines; longer text is cut with an ellipsis), so the page count is
  * known from the number of rows before the first one is read: the document streams batch by batch.
  */
-export async function renderRegister(data: RegisterPdfData): Promise<Buffer> {
+async function drawRegister(doc: Doc, data: RegisterPdfData): Promise<void> {
   const { locale } = data;
   const t = translator(locale);
   const title = t('reports.register.title');
@@ -87,13 +124,6 @@ export async function renderRegister(data: RegisterPdfData): Promise<Buffer> {
     noDepartment: t('reports.register.noDepartment'),
   };
   const lot = t('reports.register.lot', { lot: '\u0000' });
-  const { doc, done } = openDocument({
-    size: 'A4',
-    layout: 'landscape',
-    margin: 0,
-    lang: locale,
-    info: { Title: `${title} – ${data.site.name}` },
-  });
 
   const grey = LABEL_GREY;
   const fits = (text: string, font: string, width: number) => {
@@ -268,11 +298,12 @@ export async function renderRegister(data: RegisterPdfData): Promise<Buffer> {
       y += rowHeight;
       onPage++;
       index++;
+      // Drawing is synchronous work: let other requests of this process in every few dozen rows.
+      if (index % 40 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
   doc.end();
-  return done;
 }
 
 /**

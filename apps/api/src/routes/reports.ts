@@ -1,7 +1,7 @@
 import type { Context as HonoContext, Hono } from 'hono';
 import { createCaller, describeError, printablePhoto, registerReport, type LogbookReport, type Services } from '@medreg/core';
 import { isLocale, translator, type Locale } from '@medreg/i18n';
-import { renderLogbook, renderRegister, type LogbookPdfData } from '@medreg/print';
+import { renderLogbook, streamRegister, type LogbookPdfData } from '@medreg/print';
 import { contentDisposition, type Env } from '../http.js';
 
 const statusOf = { BAD_REQUEST: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 } as const;
@@ -27,6 +27,16 @@ const pdf = (c: HonoContext<Env>, bytes: Buffer, name: string) =>
     'Cache-Control': 'no-store',
   });
 
+/** Passes the batches on; a database failure half-way is logged (the response is already under way: it breaks off). */
+async function* logged<T>(batches: AsyncGenerator<T>, siteId: string): AsyncGenerator<T> {
+  try {
+    yield* batches;
+  } catch (e) {
+    console.error(`register of site ${siteId} broke off`, e);
+    throw e;
+  }
+}
+
 /** The register (Bestandsverzeichnis) and logbook (Medizinproduktebuch) PDFs (signed-in users; the caller has installed the sign-in middleware). */
 export function reportRoutes(app: Hono<Env>, services: Services): void {
   /** One site's register: technicians, managers, admins. Active devices only, in batches (100,000 devices). */
@@ -38,15 +48,20 @@ export function reportRoutes(app: Hono<Env>, services: Services): void {
     } catch (e) {
       return refusal(c, e, locale);
     }
-    const bytes = await renderRegister({
+    // Streamed: 100,000 devices take over a minute to draw; the download starts with the first page.
+    const stream = streamRegister({
       locale,
       site: report.site,
       printedOn: report.printedOn,
       printedBy: report.printedBy,
       total: report.total,
-      rows: report.rows(),
+      rows: logged(report.rows(), report.site.id),
     });
-    return pdf(c, bytes, `${translator(locale)('reports.register.title')}-${report.site.name}-${report.printedOn}.pdf`);
+    return c.body(stream, 200, {
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': contentDisposition('inline', `${translator(locale)('reports.register.title')}-${report.site.name}-${report.printedOn}.pdf`),
+      'Cache-Control': 'no-store',
+    });
   });
 
   /** One device's logbook for anyone who may see the device, through the same procedure a page would call. */
