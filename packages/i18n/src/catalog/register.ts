@@ -133,7 +133,7 @@ export const en = {
   models: {
     title: 'Device models',
     intro: 'Models (Gerätetypen) with their manufacturer: instruction and inspection types are per model.',
-    search: 'Search name, kind, type or manufacturer',
+    search: 'Name, type or manufacturer',
     searchSubmit: 'Search',
     add: 'Add model',
     none: 'No model matches.',
@@ -321,7 +321,7 @@ export const de: Widen<typeof en> = {
   models: {
     title: 'Gerätetypen',
     intro: 'Gerätetypen mit ihrem Hersteller: Einweisung und Prüfarten gelten je Gerätetyp.',
-    search: 'Bezeichnung, Art, Typ oder Hersteller suchen',
+    search: 'Bezeichnung, Typ oder Hersteller',
     searchSubmit: 'Suchen',
     add: 'Gerätetyp anlegen',
     none: 'Kein Gerätetyp passt.',
