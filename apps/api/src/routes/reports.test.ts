@@ -158,6 +158,9 @@ describe.each(testDialects)('the report PDFs on %s', (dialect) => {
     expect(text).toContain('Akku getauscht.');
     expect(text).toContain('Foto: protokoll.jpg');
     expect(text).toContain(device.trainee);
+    // Pass/fail items of the demo inspections in words, not as stored ("pass").
+    expect(text).toMatch(/Sichtprüfung Bestanden/);
+    expect(text).not.toMatch(/\bpass\b/);
     expect(text).toContain(`Prüfsummenkette am ${new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${today(new Date())}T00:00:00Z`))} geprüft: alle ${entries} Einträge`);
     const images = imagesOf(tech);
     expect(images).toHaveLength(1);

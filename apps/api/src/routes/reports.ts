@@ -85,6 +85,7 @@ export function reportRoutes(app: Hono<Env>, services: Services): void {
 /** The report in the print package's terms, with each photo read from the file store as a downscaled JPEG. */
 async function logbookPdfData(services: Services, r: LogbookReport, locale: Locale): Promise<LogbookPdfData> {
   const d = r.device;
+  const t = translator(locale);
   const name = (o: { name_de: string | null; name_en: string | null }) => (locale === 'de' ? o.name_de : o.name_en) ?? o.name_de ?? o.name_en;
   const entries: LogbookPdfData['entries'] = [];
   for (const e of r.entries) {
@@ -111,9 +112,15 @@ async function logbookPdfData(services: Services, r: LogbookReport, locale: Loca
       software: e.kind === 'software_update' && typeof details.to === 'string' ? { from: details.from ?? null, to: details.to } : null,
       measurements: e.measurements.map((m) => ({
         label: m.label?.[locale] ?? m.field_key,
-        value: m.value_number !== null ? m.value_number.toLocaleString(locale === 'de' ? 'de-DE' : 'en-GB', { maximumFractionDigits: 6 }) : (m.value_text ?? ''),
+        value:
+          m.value_number !== null
+            ? m.value_number.toLocaleString(locale === 'de' ? 'de-DE' : 'en-GB', { maximumFractionDigits: 6 })
+            : m.field_kind === 'pass_fail' && (m.value_text === 'pass' || m.value_text === 'fail')
+              ? t(m.value_text === 'pass' ? 'results.passed' : 'results.failed')
+              : (m.value_text ?? ''),
         unit: m.unit,
-        withinLimit: m.within_limit === null ? null : m.within_limit === 1,
+        // A pass/fail item says so in its value; "within limit" beside it would only repeat it.
+        withinLimit: m.within_limit === null || m.field_kind === 'pass_fail' ? null : m.within_limit === 1,
         limit: m.limit_text,
       })),
       attachments,

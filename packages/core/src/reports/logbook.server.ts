@@ -87,7 +87,7 @@ async function entriesOf(db: Kysely<Database>, deviceId: string, user: SessionUs
       details: e.details ? (JSON.parse(e.details) as Record<string, unknown>) : null,
       measurements: (measurementsOf.get(e.id) ?? [])
         .sort((a, b) => rank(a.field_key) - rank(b.field_key))
-        .map((m) => ({ ...m, label: fields.get(m.field_key)?.label ?? null })),
+        .map((m) => ({ ...m, label: fields.get(m.field_key)?.label ?? null, field_kind: fields.get(m.field_key)?.kind ?? null })),
       attachments: (attachmentsOf.get(e.id) ?? []).map(({ visibility: _visibility, entry_id: _entry, ...a }) => a),
     };
   });
