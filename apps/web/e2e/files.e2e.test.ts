@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
+import { createDb } from '@medreg/db';
+// No procedure writes corrections yet: the test appends one the way the domain does (hash-chained).
+import { appendEntry } from '../../../packages/core/src/logbook/append.server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
@@ -192,6 +195,36 @@ describe('device files', () => {
     expect(inspections.length).toBeGreaterThan(0);
     expect(inspections.every((k) => k === 'inspection')).toBe(true);
     await plain.close();
+  });
+
+  it('a correction links to the entry it corrects, which links back; both stay visible, also when filtered', async () => {
+    const { db, close } = createDb({ dataDir: server.dataDir });
+    const original = await db
+      .selectFrom('logbook_entries')
+      .select(['id', 'seq'])
+      .where('device_id', '=', deviceId)
+      .where('kind', '=', 'inspection')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow();
+    const manager = await db.selectFrom('users').select('id').where('email', '=', 'manager@demo.medreg').executeTakeFirstOrThrow();
+    const now = new Date().toISOString();
+    const correction = await db.transaction().execute((trx) =>
+      appendEntry(trx, { deviceId, kind: 'correction', occurredAt: now, recordedAt: now, recordedBy: manager.id, correctsEntryId: original.id, text: 'Prüfer war Tom Techniker, nicht die Fremdfirma.' }),
+    );
+    await close();
+
+    const page = await nurse.newPage();
+    await page.goto(`${server.baseUrl}/d/${code}?kind=inspection`);
+    const fix = page.locator(`#entry-${correction.id}`);
+    const link = fix.locator('.correction a');
+    expect(await link.textContent()).toBe(`Berichtigt Eintrag Nr. ${original.seq}`);
+    expect(await link.getAttribute('href')).toBe(`#entry-${original.id}`);
+    const back = page.locator(`#entry-${original.id} .correction a`);
+    expect(await back.textContent()).toBe(`Berichtigt durch Eintrag Nr. ${correction.seq}`);
+    await link.click();
+    expect(new URL(page.url()).hash).toBe(`#entry-${original.id}`);
+    expect(await page.locator(`#entry-${original.id}`).isVisible()).toBe(true);
+    await shot(page, 'files-device-phone-de-correction');
   });
 
   it('a withdrawn file leaves the device page and stays on the files page as withdrawn', async () => {
