@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { Translate } from '@medreg/i18n';
 import type { Services, SessionUser } from '../context.js';
@@ -52,6 +52,17 @@ async function inventoryTaken(db: Db, inventoryNumber: string, exceptId?: string
   return (await q.executeTakeFirst()) !== undefined;
 }
 const inventoryTakenError = (n: string) => badInput('register.errors.inventoryTaken', { number: n }, 'inventoryNumber');
+
+/**
+ * The unique constraint on inventory_number is case-sensitive: inside the writing transaction, check again without
+ * case. PostgreSQL runs transactions side by side, so two saves of "mt-1" and "MT-1" first queue on a lock of that
+ * number (released at commit); SQLite writes one transaction at a time anyway.
+ */
+async function claimInventoryNumber(trx: Transaction<Database>, inventoryNumber: string, exceptId?: string) {
+  if (trx.getExecutor().adapter instanceof PostgresAdapter)
+    await sql`select pg_advisory_xact_lock(hashtext(${`inventory:${inventoryNumber.toLowerCase()}`}))`.execute(trx);
+  if (await inventoryTaken(trx, inventoryNumber, exceptId)) throw inventoryTakenError(inventoryNumber);
+}
 
 /** The checks of the non-location fields that need the database or today's date. Returns the model's name. */
 async function checkFields(db: Db, f: Omit<DeviceFields, 'siteId' | 'departmentId' | 'roomId'>, day: string, exceptId?: string) {
@@ -133,6 +144,7 @@ export async function createDevice(services: Services, user: SessionUser, input:
   const at = now.toISOString();
   try {
     return await db.transaction().execute(async (trx) => {
+      await claimInventoryNumber(trx, input.inventoryNumber);
       const deviceId = crypto.randomUUID();
       const code = newShortCode();
       await trx
@@ -153,7 +165,7 @@ export async function createDevice(services: Services, user: SessionUser, input:
     });
   } catch (e) {
     // A concurrent registration of the same inventory number won the unique constraint.
-    if (await inventoryTaken(db, input.inventoryNumber)) throw inventoryTakenError(input.inventoryNumber);
+    if (!(e instanceof AppError) && (await inventoryTaken(db, input.inventoryNumber))) throw inventoryTakenError(input.inventoryNumber);
     throw e;
   }
 }
@@ -173,6 +185,7 @@ export async function updateDevice(services: Services, user: SessionUser, input:
   const at = now.toISOString();
   try {
     return await db.transaction().execute(async (trx) => {
+      if (input.inventoryNumber.toLowerCase() !== current.inventory_number.toLowerCase()) await claimInventoryNumber(trx, input.inventoryNumber, input.id);
       await bumpVersion(trx, input.id, input.version, columns, at);
       const changed = await recordChanges(trx, { userId: user.id, at }, 'device', input.id, before, after);
       // The model decides the obligations, the commissioning date counts the first due date.

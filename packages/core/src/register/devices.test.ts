@@ -130,6 +130,20 @@ describe.each(testDialects)('register devices on %s', (dialect) => {
     expect(await counts()).toEqual(before);
   });
 
+  it('registers one of two devices saved at once with the same inventory number in another case', async () => {
+    const manager = await app.as('manager');
+    const admin = await app.as('admin');
+    const before = await count('devices');
+    const results = await Promise.allSettled([
+      manager.register.createDevice(fields({ inventoryNumber: `race-${dialect}` })),
+      admin.register.createDevice(fields({ inventoryNumber: `RACE-${dialect}` })),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((await rejection(Promise.reject(refused.reason))).fieldErrors?.inventoryNumber).toMatch(/^Another device already has the inventory number “(race|RACE)-/);
+    expect(await count('devices')).toBe(before + 1);
+  });
+
   it('lets neither technicians nor nurses keep the register', async () => {
     const before = await counts();
     for (const role of ['technician', 'nurse'] as const) {
