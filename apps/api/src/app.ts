@@ -71,11 +71,15 @@ export function createApiApp(services: Services) {
     const variant = c.req.query('variant') === 'preview' ? 'preview' : 'original';
     const file = await readAttachment(services, c.get('user'), c.req.param('id'), variant);
     if (!file) return c.json({ error: translator(c.get('locale'))('errors.notFound') }, 404);
+    // Access can end (a withdrawn file, a nurse moved to another ward): the browser asks every time, and the
+    // unchanged content comes back as 304 only after the check above.
+    const etag = `"${file.sha256}"`;
+    const cache = { 'Cache-Control': 'private, no-cache', ETag: etag, 'X-Content-Type-Options': 'nosniff' };
+    if (c.req.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) return c.body(null, 304, cache);
     return c.body(new Uint8Array(file.bytes), 200, {
+      ...cache,
       'Content-Type': file.mediaType,
       'Content-Disposition': contentDisposition(c.req.query('download') ? 'attachment' : 'inline', file.name),
-      'Cache-Control': 'private, max-age=31536000, immutable',
-      'X-Content-Type-Options': 'nosniff',
     });
   });
 

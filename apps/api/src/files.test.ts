@@ -76,8 +76,32 @@ describe.each(testDialects)('device files over HTTP on %s', (dialect) => {
     expect(res.headers.get('content-disposition')).toBe(`inline; filename="Gr__e ___.pdf"; filename*=UTF-8''Gr%C3%B6%C3%9Fe%20_%C3%9C_.pdf`);
     expect(Buffer.compare(Buffer.from(await res.arrayBuffer()), Buffer.from(bytes))).toBe(0);
 
+    // Revalidated on every use (access can end), the content itself is not sent again.
+    expect(res.headers.get('cache-control')).toBe('private, no-cache');
+    const etag = res.headers.get('etag')!;
+    expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
+    const again = await send(`/api/files/${id}`, { headers: { Cookie: await cookieOf('nurse'), 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    expect((await again.arrayBuffer()).byteLength).toBe(0);
+
     const download = await send(`/api/files/${id}?download=1`, { headers: { Cookie: await cookieOf('nurse') } });
     expect(download.headers.get('content-disposition')).toBe(`attachment; filename="Gr__e ___.pdf"; filename*=UTF-8''Gr%C3%B6%C3%9Fe%20_%C3%9C_.pdf`);
+  });
+
+  it('a withdrawn file is no longer served to a nurse, even revalidating a copy she has; staff still get it', async () => {
+    const up = await upload('manager', { purpose: 'declaration', visibility: 'all', file: new File([(await pdf('CE')) as BlobPart], 'CE.pdf') });
+    const id = up.body.result!.data.id;
+    const first = await send(`/api/files/${id}`, { headers: { Cookie: await cookieOf('nurse') } });
+    expect(first.status).toBe(200);
+    const withdraw = await send('/trpc/files.withdraw', {
+      method: 'POST',
+      headers: { Cookie: await cookieOf('manager'), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id }),
+    });
+    expect(withdraw.status).toBe(200);
+    const etag = first.headers.get('etag')!;
+    expect((await send(`/api/files/${id}`, { headers: { Cookie: await cookieOf('nurse'), 'If-None-Match': etag } })).status).toBe(404);
+    expect((await send(`/api/files/${id}`, { headers: { Cookie: await cookieOf('technician') } })).status).toBe(200);
   });
 
   it('serves a picture as JPEG and its preview as WebP; refuses staff-only files to a nurse', async () => {

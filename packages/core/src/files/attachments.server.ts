@@ -15,6 +15,8 @@ export async function readAttachment(services: Services, user: SessionUser, id: 
   const sha = usePreview ? a.preview_sha256! : a.sha256;
   if (!services.files.has(sha)) return undefined;
   return {
+    /** The blob's hash: the content under this id never changes, so it serves as the ETag. */
+    sha256: sha,
     bytes: services.files.read(sha),
     mediaType: usePreview ? 'image/webp' : a.media_type,
     name: usePreview ? a.original_name.replace(/\.[^.]*$/, '') + '.webp' : a.original_name,
