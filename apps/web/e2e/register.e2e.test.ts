@@ -131,10 +131,12 @@ describe('register management', () => {
   });
 
   it('technicians and nurses may not open the register pages', async () => {
-    const tech = await signedIn(await context(phone, 'de-DE'), 'technik@demo.medreg', '/');
-    for (const path of ['/devices/new', `/d/${code}/register`, '/models', '/locations']) {
-      const res = await tech.goto(`${server.baseUrl}${path}`);
-      expect(res?.status(), path).toBe(403);
+    for (const email of ['technik@demo.medreg', 'pflege@demo.medreg']) {
+      const p = await signedIn(await context(phone, 'de-DE'), email, '/');
+      for (const path of ['/devices/new', `/d/${code}/register`, '/models', '/models/new', '/locations']) {
+        const res = await p.goto(`${server.baseUrl}${path}`);
+        expect(res?.status(), `${email} ${path}`).toBe(403);
+      }
     }
   });
 
