@@ -26,11 +26,13 @@ export const fileUploaders = ['technician', 'manager', 'admin'] as const;
 /** Who may withdraw a device file (it stays stored and visible to staff as withdrawn). */
 export const fileWithdrawers = ['manager', 'admin'] as const;
 
+/** A browser sends a form without a chosen file as an empty part without a name: that is no file at all. */
+const chosen = (v: FormDataEntryValue | null) => (v === null || (v instanceof Blob && v.size === 0 && !(v as File).name) ? undefined : v);
 const blob = z.custom<Blob>((v) => v instanceof Blob, { error: 'files.errors.noFile' });
 export const uploadInput = z.preprocess(
   (v) =>
     v instanceof FormData
-      ? { deviceId: v.get('deviceId') ?? undefined, purpose: v.get('purpose') ?? undefined, visibility: v.get('visibility') ?? undefined, file: v.get('file') ?? undefined }
+      ? { deviceId: v.get('deviceId') ?? undefined, purpose: v.get('purpose') ?? undefined, visibility: v.get('visibility') ?? undefined, file: chosen(v.get('file')) }
       : v,
   z.object({
     deviceId: z.uuid({ error: 'errors.deviceNotFound' }),

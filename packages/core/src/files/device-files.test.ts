@@ -132,8 +132,30 @@ describe.each(testDialects)('device files on %s', (dialect) => {
     expect(noChoice.fieldErrors).toEqual({ purpose: 'Choose one of the offered options.' });
     const noFile = await rejection(technician.files.upload(form({ deviceId: onWard.id, purpose: 'manual', visibility: 'all' })));
     expect(noFile.fieldErrors).toEqual({ file: 'Choose a file.' });
+    // What a browser posts when no file was chosen.
+    const nothingChosen = await rejection(technician.files.upload(form({ deviceId: onWard.id, purpose: 'manual', visibility: 'all', file: file(new Uint8Array(), '') })));
+    expect(nothingChosen.fieldErrors).toEqual({ file: 'Choose a file.' });
 
     expect(await counts()).toEqual(before);
+  });
+
+  it('all or nothing: when the page texts cannot be written, neither the attachment nor the new blob stays', async () => {
+    const manager = await app.as('manager');
+    // A database that refuses the text rows (the last write of the upload's transaction).
+    if (dialect === 'sqlite') await sql`create trigger refuse_texts before insert on file_texts begin select raise(abort, 'refused'); end`.execute(db());
+    else {
+      await sql`create function refuse_texts() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`.execute(db());
+      await sql`create trigger refuse_texts before insert on file_texts for each row execute function refuse_texts()`.execute(db());
+    }
+    try {
+      const before = await counts();
+      const bytes = await pdfWithPages(['Einmalige Anleitung ' + dialect]);
+      await expect(manager.files.upload(form({ deviceId: onWard.id, purpose: 'manual', visibility: 'all', file: file(bytes, 'einmalig.pdf') }))).rejects.toThrow();
+      expect(await counts()).toEqual(before);
+    } finally {
+      await sql`drop trigger refuse_texts${dialect === 'postgres' ? sql` on file_texts` : sql``}`.execute(db());
+      if (dialect === 'postgres') await sql`drop function refuse_texts`.execute(db());
+    }
   });
 
   it('re-encodes a photo without its EXIF and GPS, with a display copy', async () => {
