@@ -130,6 +130,36 @@ describe('register management', () => {
     expect(await page.textContent('.models')).toContain('Atlan A350');
   });
 
+  it('without JavaScript: a refused form comes back with its input and message; registering and decommissioning work', async () => {
+    const plain = await browser.newContext({ ...phone, locale: 'en-GB', javaScriptEnabled: false, storageState: await ctx.storageState() });
+    contexts.push(plain);
+    const p = await plain.newPage();
+    await p.goto(`${server.baseUrl}/devices/new`);
+    await p.fill('#new-inventoryNumber', 'E2E-NOJS-1');
+    await p.selectOption('#new-modelId', { label: 'Centrella Smart+ (P7900)' });
+    await p.selectOption('#new-siteId', { label: 'Klinikum Süd' });
+    // Without JavaScript every ward is offered: one of the other site is refused by the server.
+    await p.selectOption('#new-departmentId', { label: 'Notaufnahme' });
+    await p.fill('#new-commissionedOn', '2024-05-02');
+    await Promise.all([p.waitForLoadState('load'), p.click('main form button[type=submit]')]);
+    expect(await p.textContent('#new-departmentId-error')).toBe('This ward or department is not at Klinikum Süd.');
+    expect(await p.inputValue('#new-inventoryNumber')).toBe('E2E-NOJS-1');
+    expect(await p.inputValue('#new-commissionedOn')).toBe('2024-05-02');
+    await shot(p, 'register-new-nojs-error-phone-en');
+    await p.selectOption('#new-departmentId', { label: 'Geriatrie 4' });
+    await submit(p, 'main form', /\/register\?created=1$/);
+    expect(await p.inputValue('#edit-inventoryNumber')).toBe('E2E-NOJS-1');
+
+    await p.fill('#decommissionedOn', '2026-01-01');
+    await p.fill('#reason', 'Beyond economic repair');
+    await submit(p, 'form[action="?/decommission"]', /decommissioned=1/);
+    expect(await p.textContent('main [role=status] .alert')).toBe('Device decommissioned.');
+    expect(await p.textContent('main .badge')).toBe('decommissioned');
+    // Gone from the forms: a decommissioned device is not moved or decommissioned again.
+    expect(await p.$('form[action="?/move"]')).toBeNull();
+    expect(await p.textContent('#history-title + ol')).toContain('decommissioned');
+  });
+
   it('technicians and nurses may not open the register pages', async () => {
     for (const email of ['technik@demo.medreg', 'pflege@demo.medreg']) {
       const p = await signedIn(await context(phone, 'de-DE'), email, '/');
