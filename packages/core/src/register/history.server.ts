@@ -7,6 +7,21 @@ type Db = Kysely<Database> | Transaction<Database>;
 export type Shown = string | number | null | undefined;
 const shown = (v: Shown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 
+let lastMs = 0;
+let counter = 0;
+/**
+ * A UUID-shaped id that sorts by creation (milliseconds, then a counter, then randomness, like UUIDv7), so the
+ * history stays newest first even where two changes carry the same time.
+ */
+function timeOrderedId(): string {
+  const ms = Date.now();
+  counter = ms === lastMs ? counter + 1 : 0;
+  lastMs = ms;
+  const random = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const hex = ms.toString(16).padStart(12, '0') + (counter & 0xffff).toString(16).padStart(4, '0') + random;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 /**
  * Writes one register_changes row per field whose readable value changed (Änderungshistorie), inside the caller's
  * transaction. Values are compared as the text a person reads, so a model is recorded by its name, not its id.
@@ -25,7 +40,7 @@ export async function recordChanges(
       .insertInto('register_changes')
       .values(
         fields.map((field) => ({
-          id: crypto.randomUUID(),
+          id: timeOrderedId(),
           entity,
           entity_id: entityId,
           field,
@@ -48,7 +63,7 @@ export async function historyOf(db: Db, entity: RegisterEntity, entityId: string
     .where('c.entity_id', '=', entityId)
     .select(['c.id', 'c.field', 'c.old_value', 'c.new_value', 'c.changed_at', 'u.name as changed_by_name'])
     .orderBy('c.changed_at', 'desc')
-    .orderBy('c.id')
+    .orderBy('c.id', 'desc')
     .limit(limit)
     .execute();
   return rows.map((r) => ({ ...r, changed_at: String(r.changed_at) }));

@@ -85,7 +85,8 @@ async function nameTaken(db: Kysely<Database>, level: Level, name: string, paren
   if (await q.executeTakeFirst()) throw badInput('register.errors.locationExists', { name }, 'name');
 }
 
-export async function createLocation(services: Services, input: z.output<typeof createLocationInput>) {
+/** Adds a place; its history starts with its name (who added it, when). */
+export async function createLocation(services: Services, user: SessionUser, input: z.output<typeof createLocationInput>) {
   const { db } = services;
   const newId = crypto.randomUUID();
   switch (input.level) {
@@ -118,6 +119,7 @@ export async function createLocation(services: Services, input: z.output<typeof 
       break;
     }
   }
+  await recordChanges(db, { userId: user.id, at: services.now().toISOString() }, input.level, newId, {}, { name: input.name });
   return { id: newId };
 }
 

@@ -52,7 +52,13 @@ describe.each(testDialects)('register models and locations on %s', (dialect) => 
     const after = await db().selectFrom('device_obligations').select(['inspection_type_id']).where('device_id', '=', device.id).execute();
     expect(after.map((d) => d.inspection_type_id)).toEqual([el]);
     const history = await manager.register.model({ id });
-    expect(history.history.map((h) => [h.field, h.old_value, h.new_value])).toEqual([['inspection_types', 'STK', 'EL-62353']]);
+    // Newest first: the change of types, then the model as it was added (with its first types).
+    expect(history.history.filter((h) => h.field === 'inspection_types').map((h) => [h.old_value, h.new_value])).toEqual([
+      ['STK', 'EL-62353'],
+      [null, 'STK'],
+    ]);
+    expect(history.history.find((h) => h.field === 'name')).toMatchObject({ old_value: null, new_value: 'Hamilton C6', changed_by_name: 'Max Meier' });
+    expect(history.history.find((h) => h.field === 'manufacturer')?.new_value).toBe('Hamilton Medical AG');
     expect(history.model.version).toBe(2);
     expect((await rejection(manager.register.setModelTypes({ id, version: 1, typeIds: [] }))).code).toBe('CONFLICT');
   });
@@ -127,8 +133,10 @@ describe.each(testDialects)('register models and locations on %s', (dialect) => 
     const b = after.buildings.find((x) => x.id === houseB)!;
     expect(b.departments.map((d) => d.name)).toEqual(['Intensivstation 1', 'Stroke Unit 5']);
     const changes = await db().selectFrom('register_changes').select(['entity', 'field', 'old_value', 'new_value']).where('entity', '=', 'department').orderBy('field').execute();
-    expect(changes).toEqual([
+    expect(changes.sort((a, b) => a.field.localeCompare(b.field) || (a.old_value ?? '').localeCompare(b.old_value ?? ''))).toEqual([
       { entity: 'department', field: 'building', old_value: 'Haus A', new_value: 'Haus B' },
+      // Added: the history starts with its name.
+      { entity: 'department', field: 'name', old_value: null, new_value: 'Stroke Unit' },
       { entity: 'department', field: 'name', old_value: 'Stroke Unit', new_value: 'Stroke Unit 5' },
     ]);
     expect((await rejection((await app.as('nurse')).register.renameLocation({ level: 'site', id: north.id, name: 'X' }))).code).toBe('FORBIDDEN');

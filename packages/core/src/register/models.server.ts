@@ -69,10 +69,14 @@ export async function listManufacturers(db: Kysely<Database>) {
 }
 
 /** Manufacturer, or authorised representative / importer: name and address are register fields (§14). */
-export async function createManufacturer(services: Services, input: z.output<typeof manufacturerInput>) {
+export async function createManufacturer(services: Services, user: SessionUser, input: z.output<typeof manufacturerInput>) {
   if (await manufacturerTaken(services.db, input.name)) throw badInput('register.errors.manufacturerExists', { name: input.name }, 'name');
   const newId = crypto.randomUUID();
-  await services.db.insertInto('manufacturers').values({ id: newId, name: input.name, address: input.address, country: input.country ?? null }).execute();
+  const values = { name: input.name, address: input.address, country: input.country ?? null };
+  await services.db.transaction().execute(async (trx) => {
+    await trx.insertInto('manufacturers').values({ id: newId, ...values }).execute();
+    await recordChanges(trx, { userId: user.id, at: services.now().toISOString() }, 'manufacturer', newId, {}, values);
+  });
   return { id: newId };
 }
 
@@ -187,14 +191,24 @@ async function assignTypes(services: Services, modelId: string, wanted: string[]
   return { before: before.join(', '), after: types.filter((t) => want.has(t.id)).map((t) => t.code).sort().join(', ') };
 }
 
-export async function createModel(services: Services, input: z.output<typeof createModelInput>) {
+/** Adds a model; its history starts with its fields as entered. */
+export async function createModel(services: Services, user: SessionUser, input: z.output<typeof createModelInput>) {
   const { db } = services;
-  await checkModel(db, input);
+  const manufacturer = await checkModel(db, input);
   await checkTypes(db, input.typeIds);
   const newId = crypto.randomUUID();
-  await db.insertInto('device_models').values({ id: newId, ...modelColumns(input), created_at: services.now().toISOString() }).execute();
+  const at = services.now().toISOString();
+  const columns = modelColumns(input);
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('device_models').values({ id: newId, ...columns, created_at: at }).execute();
+    // Unset optional fields are left out, so the history shows only what was entered.
+    await recordChanges(trx, { userId: user.id, at }, 'model', newId, {}, readableModel(columns, manufacturer.name));
+  });
   // A new model has no devices yet, so its assignments rewrite no obligations.
-  if (input.typeIds.length) await assignTypes(services, newId, input.typeIds);
+  if (input.typeIds.length) {
+    const codes = await assignTypes(services, newId, input.typeIds);
+    await recordChanges(db, { userId: user.id, at }, 'model', newId, {}, { inspection_types: codes.after });
+  }
   return { id: newId };
 }
 

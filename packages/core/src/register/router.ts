@@ -56,7 +56,7 @@ export const registerRouter = router({
   manufacturers: keepers().query(({ ctx }) => listManufacturers(ctx.services.db)),
   createManufacturer: keepers()
     .input(manufacturerInput)
-    .mutation(({ ctx, input }) => createManufacturer(ctx.services, input)),
+    .mutation(({ ctx, input }) => createManufacturer(ctx.services, ctx.user, input)),
   updateManufacturer: keepers()
     .input(updateManufacturerInput)
     .mutation(({ ctx, input }) => updateManufacturer(ctx.services, ctx.user, input)),
@@ -70,7 +70,7 @@ export const registerRouter = router({
   modelOptions: keepers().query(({ ctx }) => modelOptions(ctx.services.db)),
   createModel: keepers()
     .input(createModelInput)
-    .mutation(({ ctx, input }) => createModel(ctx.services, input)),
+    .mutation(({ ctx, input }) => createModel(ctx.services, ctx.user, input)),
   updateModel: keepers()
     .input(updateModelInput)
     .mutation(({ ctx, input }) => updateModel(ctx.services, ctx.user, input)),
@@ -81,7 +81,7 @@ export const registerRouter = router({
   locations: keepers().query(({ ctx }) => locationTree(ctx.services.db)),
   createLocation: keepers()
     .input(createLocationInput)
-    .mutation(({ ctx, input }) => createLocation(ctx.services, input)),
+    .mutation(({ ctx, input }) => createLocation(ctx.services, ctx.user, input)),
   renameLocation: keepers()
     .input(renameLocationInput)
     .mutation(({ ctx, input }) => renameLocation(ctx.services, ctx.user, input)),
