@@ -44,7 +44,8 @@ const csv = (prefix: string, ward3: string) =>
 
 const upload = async (page: Page, text: string) => {
   await page.setInputFiles('#file', { name: 'altbestand.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
-  await Promise.all([page.waitForURL(/\/import\?upload=/), page.click('form[action="?/upload"] button[type=submit]')]);
+  const before = page.url();
+  await Promise.all([page.waitForURL((u) => u.searchParams.has('upload') && u.href !== before), page.click('form[action="?/upload"] button[type=submit]')]);
   await page.waitForSelector('#map-3');
 };
 
@@ -108,6 +109,44 @@ describe('importing devices from a CSV file', () => {
     await page.goto(`${server.baseUrl}/devices?q=${prefix}`);
     const listed = await page.textContent('main');
     for (const n of [1, 2, 3]) expect(listed).toContain(`${prefix}-${n}`);
+  });
+
+  it('a large file: the progress bar moves while the page polls', async () => {
+    const page = await signedIn(desktop, 'de-DE', '/import');
+    const lines = ['Inventarnummer;Hersteller;Bezeichnung;Standort;Station;Inbetriebnahme'];
+    for (let i = 1; i <= 30_000; i++) lines.push(`BIG-${i};B. Braun Melsungen AG;Perfusor Space;Klinikum Nord;Kardiologie 3B;2024-0${1 + (i % 9)}-1${i % 10}`);
+    await upload(page, lines.join('\n'));
+    await page.click('button[value=check]');
+    await page.waitForSelector('button[value=start]');
+    await Promise.all([page.waitForURL(/\/import\/[0-9a-f-]{36}$/), page.click('button[value=start]')]);
+    // Seen while it runs: a value between none and all (the page asks twice a second).
+    const seen = new Set<number>();
+    let midShot = false;
+    for (let i = 0; i < 600 && !(await page.$('.alert.ok, .alert.error')); i++) {
+      const value = Number((await page.getAttribute('progress#import-progress', 'value').catch(() => null)) ?? -1);
+      seen.add(value);
+      if (!midShot && value > 0 && value < 30_000) {
+        await shot(page, 'import-progress-desktop-de');
+        midShot = true;
+      }
+      await page.waitForTimeout(100);
+    }
+    expect(await page.textContent('.alert.ok')).toBe('30.000 Geräte wurden in das Bestandsverzeichnis aufgenommen.');
+    expect([...seen].some((v) => v > 0 && v < 30_000)).toBe(true);
+  });
+
+  it('works without JavaScript: the forms post, the progress page reloads itself until done', async () => {
+    const ctx = await browser.newContext({ ...phone, locale: 'en-GB', javaScriptEnabled: false });
+    contexts.push(ctx);
+    const page = await openAs(ctx, server.baseUrl, 'admin@demo.medreg', '/import');
+    expect(new URL(page.url()).pathname).toBe('/import');
+    await upload(page, csv('NOJS', 'Kardiologie 3B'));
+    await page.selectOption('#map-3', 'site');
+    await Promise.all([page.waitForLoadState('load'), page.click('button[value=check]')]);
+    await page.waitForSelector('button[value=start]');
+    await Promise.all([page.waitForURL(/\/import\/[0-9a-f-]{36}$/), page.click('button[value=start]')]);
+    await page.waitForSelector('.alert.ok', { timeout: 20_000 });
+    expect(await page.textContent('.alert.ok')).toBe('3 devices were added to the register.');
   });
 
   it('the import page is the managers’: a technician gets a 403', async () => {

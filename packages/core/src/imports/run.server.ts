@@ -1,7 +1,7 @@
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { z } from 'zod';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '@medreg/db';
+import { createDb, type Database } from '@medreg/db';
 import type { Translate } from '@medreg/i18n';
 import type { Services, SessionUser } from '../context.js';
 import { newShortCode } from '../devices/short-code.js';
@@ -167,10 +167,10 @@ export async function startImport(services: Services, user: SessionUser, input: 
 
 async function runImport(services: Services, user: SessionUser, u: Upload, mapping: Mapping, progress: ImportProgress, t: Translate) {
   const db = services.db;
-  // SQLite's default page cache (2 MB) thrashes on a dozen indexes of 100,000 new rows: give this import more.
-  if (services.dialect === 'sqlite') await sql`pragma cache_size = -262144`.execute(db);
+  let own: Awaited<ReturnType<typeof importConnection>> | undefined;
   try {
-    const created = await db.transaction().execute(async (trx) => {
+    own = await importConnection(services);
+    const created = await own.db.transaction().execute(async (trx) => {
       // Checked again inside the transaction: the register may have changed since the dry run.
       const check = await checkRows(trx, { headers: u.headers, rows: u.rows, mapping }, today(services), t);
       if (check.problems.length > 0) throw badInput('imports.errors.hasProblems', { count: check.problems.length });
@@ -199,8 +199,25 @@ async function runImport(services: Services, user: SessionUser, u: Upload, mappi
       .execute()
       .catch(() => undefined);
   } finally {
-    if (services.dialect === 'sqlite') await sql`pragma cache_size = -2000`.execute(db);
+    await own?.close();
   }
+}
+
+/**
+ * On SQLite the import writes through a connection of its own: the app's connection (sessions included) would
+ * otherwise wait for the whole transaction, and the progress page could not load. Readers go on meanwhile (WAL);
+ * another write waits for the import (busy timeout) like any write on SQLite. The import's connection gets a
+ * larger page cache: the default 2 MB thrashes on a dozen indexes of 100,000 new rows.
+ */
+async function importConnection(services: Services): Promise<{ db: Kysely<Database>; close: () => Promise<void> }> {
+  const shared = { db: services.db, close: async () => {} };
+  if (services.dialect !== 'sqlite') return shared;
+  const files = await sql<{ name: string; file: string }>`pragma database_list`.execute(services.db);
+  const file = files.rows.find((r) => r.name === 'main')?.file;
+  if (!file) return shared;
+  const own = createDb({ sqliteFile: file });
+  await sql`pragma cache_size = -262144`.execute(own.db);
+  return { db: own.db, close: () => own.close() };
 }
 
 // One call for the random bytes of many ids: a getRandomValues call per id costs more than the id.
