@@ -48,6 +48,8 @@ export interface DeviceListQuery {
 }
 
 const DUE_SOON_DAYS = 30;
+/** Above this many matches a page is cut while walking the sort order instead of sorting the matches. */
+const LARGE_RESULT = 5000;
 const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
@@ -58,6 +60,7 @@ const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:
 export async function listDevices(db: Kysely<Database>, user: SessionUser, query: DeviceListQuery, on: string = today(new Date())) {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   const q = query.q?.trim() ?? '';
+  const sort = query.sort ?? 'inventory';
   const models = await searchableModels(db);
   const kindOf = new Map(models.map((m) => [m.id, m.kind]));
 
@@ -73,6 +76,8 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
     modelScope = (modelScope ?? [...inAnlage]).filter((id) => inAnlage.has(id));
   }
   const searchModels = q ? matchModels(q, models) : [];
+  /** A filter that leaves few devices, so that probing each one's obligations beats collecting all due ones. */
+  const narrow = !!(q || query.departmentId || query.modelId || query.kind !== undefined || query.mine || (query.status && query.status !== 'in_service') || user.role === 'nurse');
 
   // The range on lower(col) is the prefix without LIKE (no wildcard in the input can widen it) and walks the
   // 0005 expression index; PostgreSQL's index is in byte order (collate "C"), so the range must be too.
@@ -81,35 +86,60 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
   const prefixOf = (eb: ExpressionBuilder<Database, 'devices'>, col: 'devices.inventory_number' | 'devices.serial_number') =>
     eb.and([eb(lowered(col), '>=', sql<string>`lower(${q})`), eb(lowered(col), '<', sql<string>`lower(${q}) || ${'\uffff'}`)]);
 
-  const filters = (withSearch: boolean) => (eb: ExpressionBuilder<Database, 'devices'>) => {
-    const all: Expression<SqlBool>[] = [visibleTo(user)(eb)];
-    if (query.siteId) all.push(eb('devices.site_id', '=', query.siteId));
-    if (query.departmentId) all.push(eb('devices.department_id', '=', query.departmentId));
-    if (query.status) all.push(eb('devices.status', '=', query.status));
-    if (modelScope) all.push(modelScope.length ? eb('devices.model_id', 'in', modelScope) : eb.lit(false));
-    if (query.mine) all.push(eb('devices.id', 'in', eb.selectFrom('favourites').select('favourites.device_id').where('favourites.user_id', '=', user.id)));
-    if (query.due) {
-      const obligations = eb.selectFrom('device_obligations as o').select('o.device_id');
-      const due =
-        query.due === 'overdue'
-          ? obligations.where('o.due_on', '<', on)
-          : query.due === 'soon'
-            ? obligations.where('o.due_on', '>=', on).where('o.due_on', '<=', addDays(on, DUE_SOON_DAYS))
-            : obligations.where('o.failed', '=', 1);
-      all.push(eb('devices.id', 'in', due));
-    }
-    if (withSearch && q) {
-      const any: Expression<SqlBool>[] = [prefixOf(eb, 'devices.inventory_number'), prefixOf(eb, 'devices.serial_number')];
-      if (searchModels.length) any.push(eb('devices.model_id', 'in', searchModels));
-      all.push(eb.or(any));
-    }
-    return eb.and(all);
+  /** The filters as a where-clause. `inOrder`: for a page cut while walking the sort order (a large result). */
+  const filters =
+    (withSearch: boolean, inOrder = false) =>
+    (eb: ExpressionBuilder<Database, 'devices'>) => {
+      const all: Expression<SqlBool>[] = [visibleTo(user)(eb)];
+      if (query.siteId) all.push(eb('devices.site_id', '=', query.siteId));
+      if (query.departmentId) all.push(eb('devices.department_id', '=', query.departmentId));
+      if (query.status) all.push(eb('devices.status', '=', query.status));
+      if (modelScope) all.push(modelScope.length ? eb('devices.model_id', 'in', modelScope) : eb.lit(false));
+      if (query.mine) all.push(eb('devices.id', 'in', eb.selectFrom('favourites').select('favourites.device_id').where('favourites.user_id', '=', user.id)));
+      if (query.due) {
+        const obligations = eb.selectFrom('device_obligations as o').select('o.device_id');
+        const due =
+          query.due === 'overdue'
+            ? obligations.where('o.due_on', '<', on)
+            : query.due === 'soon'
+              ? obligations.where('o.due_on', '>=', on).where('o.due_on', '<=', addDays(on, DUE_SOON_DAYS))
+              : obligations.where('o.failed', '=', 1);
+        // Next to a narrow filter, and while walking the sort order for a page, each device probes its own
+        // obligations; to count a wide set, the due devices are collected once from the due-date index.
+        if (narrow || inOrder) all.push(eb.exists(due.whereRef('o.device_id', '=', 'devices.id')));
+        else all.push(eb('devices.id', 'in', due));
+      }
+      if (withSearch && q) {
+        const any: Expression<SqlBool>[] = [prefixOf(eb, 'devices.inventory_number'), prefixOf(eb, 'devices.serial_number')];
+        if (searchModels.length) any.push(eb('devices.model_id', 'in', searchModels));
+        all.push(eb.or(any));
+      }
+      return eb.and(all);
+    };
+
+  // A search is three sets (model, inventory prefix, serial prefix), each read from its own index as a
+  // disjoint branch of a UNION ALL: SQLite would answer the OR of them by reading every device. The branches
+  // carry the unique inventory number, so the model branch is read from the (model_id, inventory_number) index alone.
+  const matching = (withSerial = false) => {
+    const notModel = (eb: ExpressionBuilder<Database, 'devices'>) => (searchModels.length ? eb.not(eb('devices.model_id', 'in', searchModels)) : eb.lit(true));
+    const branch = (cond: (eb: ExpressionBuilder<Database, 'devices'>) => Expression<SqlBool>) =>
+      db
+        .selectFrom('devices')
+        .where(filters(false))
+        .where(cond)
+        .select(['devices.model_id', 'devices.inventory_number'])
+        .$if(withSerial, (qb) => qb.select('devices.serial_number'));
+    let union = branch((eb) => eb.and([notModel(eb), prefixOf(eb, 'devices.inventory_number')])).unionAll(
+      branch((eb) => eb.and([notModel(eb), eb.not(prefixOf(eb, 'devices.inventory_number')), prefixOf(eb, 'devices.serial_number')])),
+    );
+    if (searchModels.length) union = union.unionAll(branch((eb) => eb('devices.model_id', 'in', searchModels)));
+    // Materialised: inlined, SQLite pushes the page's ORDER BY into each branch and walks the whole sort index.
+    return db.with((cte) => cte('hits').materialized(), () => union).selectFrom('hits as devices');
   };
+  const plain = () => db.selectFrom('devices').where(filters(false));
 
   // Total and counts by kind in one pass: per model over the index, then summed by the model's kind in memory.
-  const perModel = await db
-    .selectFrom('devices')
-    .where(filters(true))
+  const perModel = await (q ? matching() : plain())
     .select((eb) => ['devices.model_id', eb.fn.countAll<number | string>().as('n')])
     .groupBy('devices.model_id')
     .execute();
@@ -123,20 +153,27 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
   }
   const kinds = [...byKind].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind));
 
-  // The page's ids from the filtered index walk first; the joins then run for these rows only.
-  const sort = query.sort ?? 'inventory';
-  let ids = db.selectFrom('devices').where(filters(true)).select('devices.id');
-  ids =
-    sort === 'inventory_desc'
-      ? ids.orderBy('devices.inventory_number', 'desc')
-      : sort === 'serial'
-        ? ids.orderBy('devices.serial_number').orderBy('devices.inventory_number')
-        : ids.orderBy('devices.inventory_number');
-  const pageIds = (await ids.limit(query.pageSize).offset((query.page - 1) * query.pageSize).execute()).map((r) => r.id);
+  // The page's ids first; the joins then run for these rows only. A small result is collected and sorted; a
+  // large one is cut while walking the sort order's index (it meets a page's worth of matches soon).
+  const large = total > LARGE_RESULT;
+  const pageNumbers = (
+    await (large ? db.selectFrom('devices').where(filters(true, true)) : q ? matching(sort === 'serial') : plain())
+      .select('devices.inventory_number')
+      .$call((qb) =>
+        sort === 'inventory_desc'
+          ? qb.orderBy('devices.inventory_number', 'desc')
+          : sort === 'serial'
+            ? qb.orderBy('devices.serial_number').orderBy('devices.inventory_number')
+            : qb.orderBy('devices.inventory_number'),
+      )
+      .limit(query.pageSize)
+      .offset((query.page - 1) * query.pageSize)
+      .execute()
+  ).map((r) => r.inventory_number);
 
-  const [rows, dueRows, fileHits] = await Promise.all([
-    pageIds.length
-      ? db
+  // Inventory numbers are unique: the page's rows with everything a row shows.
+  const rows = pageNumbers.length
+    ? await db
           .selectFrom('devices')
           .innerJoin('device_models as m', 'm.id', 'devices.model_id')
           .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
@@ -144,7 +181,7 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
           .leftJoin('departments as dep', 'dep.id', 'devices.department_id')
           .leftJoin('rooms as r', 'r.id', 'devices.room_id')
           .leftJoin('favourites as fav', (j) => j.onRef('fav.device_id', '=', 'devices.id').on('fav.user_id', '=', user.id))
-          .where('devices.id', 'in', pageIds)
+          .where('devices.inventory_number', 'in', pageNumbers)
           .select([
             'devices.id',
             'devices.code',
@@ -166,7 +203,9 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
             'fav.device_id as favourite_of',
           ])
           .execute()
-      : [],
+    : [];
+  const pageIds = pageNumbers.flatMap((n) => rows.filter((r) => r.inventory_number === n).map((r) => r.id));
+  const [dueRows, fileHits] = await Promise.all([
     pageIds.length
       ? db
           .selectFrom('device_obligations')

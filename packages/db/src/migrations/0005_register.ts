@@ -26,6 +26,14 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('devices_department_inventory_idx').on('devices').columns(['department_id', 'inventory_number']).execute();
   await db.schema.createIndex('devices_model_inventory_idx').on('devices').columns(['model_id', 'inventory_number']).execute();
   await db.schema.createIndex('devices_status_inventory_idx').on('devices').columns(['status', 'inventory_number']).execute();
+  // The list's total and counts by kind group the filtered devices by model: read from an index alone, per
+  // filter; and devices found through their obligations (overdue, due soon, failed) by id with their model.
+  await db.schema.createIndex('devices_site_model_idx').on('devices').columns(['site_id', 'model_id']).execute();
+  await db.schema.createIndex('devices_department_model_idx').on('devices').columns(['department_id', 'model_id']).execute();
+  await db.schema.createIndex('devices_status_model_idx').on('devices').columns(['status', 'model_id']).execute();
+  await db.schema.createIndex('devices_id_model_idx').on('devices').columns(['id', 'model_id']).execute();
+  // A device's due state probed from its obligations without reading the rows.
+  await db.schema.createIndex('device_obligations_device_due_idx').on('device_obligations').columns(['device_id', 'due_on', 'failed']).execute();
 
   // Who changed which register field when, with the old and the new value (Änderungshistorie). Append-only.
   await db.schema
