@@ -58,7 +58,7 @@ const inventoryTakenError = (n: string) => badInput('register.errors.inventoryTa
  * case. PostgreSQL runs transactions side by side, so two saves of "mt-1" and "MT-1" first queue on a lock of that
  * number (released at commit); SQLite writes one transaction at a time anyway.
  */
-async function claimInventoryNumber(trx: Transaction<Database>, inventoryNumber: string, exceptId?: string) {
+export async function claimInventoryNumber(trx: Transaction<Database>, inventoryNumber: string, exceptId?: string) {
   if (trx.getExecutor().adapter instanceof PostgresAdapter)
     await sql`select pg_advisory_xact_lock(hashtext(${`inventory:${inventoryNumber.toLowerCase()}`}))`.execute(trx);
   if (await inventoryTaken(trx, inventoryNumber, exceptId)) throw inventoryTakenError(inventoryNumber);
