@@ -97,7 +97,7 @@ async function loadReferences(db: Db) {
 }
 
 /** Every inventory number of the register, case-folded (the list compares regardless of case). */
-async function registeredNumbers(db: Db): Promise<Set<string>> {
+export async function registeredNumbers(db: Db): Promise<Set<string>> {
   const rows = await db.selectFrom('devices').select('inventory_number').execute();
   return new Set(rows.map((r) => r.inventory_number.trim().toLowerCase()));
 }

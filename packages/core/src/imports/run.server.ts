@@ -1,7 +1,7 @@
 import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { z } from 'zod';
-import { sql, type Kysely, type Transaction } from 'kysely';
-import { createDb, type Database } from '@medreg/db';
+import { CompiledQuery, PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import { createDb, type Database, type DeviceObligationTable, type DeviceTable, type LogbookEntryTable } from '@medreg/db';
 import type { Translate } from '@medreg/i18n';
 import type { Services, SessionUser } from '../context.js';
 import { newShortCode } from '../devices/short-code.js';
@@ -9,14 +9,14 @@ import { nextDueDate, today as localDate, type CalendarDate } from '../inspectio
 import { entryHash, GENESIS_HASH } from '../logbook/chain.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { describeError } from '../trpc/describe.js';
-import { checkRows, type CheckResult, type DeviceRow } from './check.server.js';
+import { checkRows, registeredNumbers, type CheckResult, type DeviceRow } from './check.server.js';
 import { importFields, suggestMapping, type Mapping } from './columns.js';
 import { parseCsv, type ParsedCsv } from './parse.server.js';
 
 /** An uploaded file waits this long for its mapping and import. */
 const UPLOAD_TTL_MS = 60 * 60 * 1000;
 const UPLOADS_PER_USER = 3;
-/** Rows per insert: 22 columns × 1,000 stays below SQLite's 32,766 and PostgreSQL's 65,535 bind parameters. */
+/** Rows per insert: 21 columns × 1,000 stays below SQLite's 32,766 and PostgreSQL's 65,535 bind parameters. */
 const BATCH = 1000;
 /** The dry run lists this many problems; the counts cover all. */
 export const PROBLEMS_SHOWN = 500;
@@ -158,32 +158,34 @@ export async function startImport(services: Services, user: SessionUser, input: 
     throw e;
   }
   const progress = { id: importId, userId: user.id, fileName: u.fileName, total: u.rows.length, done: 0, phase: 'checking' as ImportProgress['phase'], created: 0, error: null as string | null };
-  const finished = runImport(services, user, u, input.mapping, progress, t).finally(() => {
+  const finished = runImport(services, user, u.fileName, check.devices, progress, t).finally(() => {
     state.running = null;
   });
   state.runs.set(importId, Object.assign(progress, { finished }));
   return { importId };
 }
 
-async function runImport(services: Services, user: SessionUser, u: Upload, mapping: Mapping, progress: ImportProgress, t: Translate) {
+async function runImport(services: Services, user: SessionUser, fileName: string, devices: DeviceRow[], progress: ImportProgress, t: Translate) {
   const db = services.db;
   let own: Awaited<ReturnType<typeof importConnection>> | undefined;
   try {
     own = await importConnection(services);
     const created = await own.db.transaction().execute(async (trx) => {
-      // Checked again inside the transaction: the register may have changed since the dry run.
-      const check = await checkRows(trx, { headers: u.headers, rows: u.rows, mapping }, today(services), t);
-      if (check.problems.length > 0) throw badInput('imports.errors.hasProblems', { count: check.problems.length });
+      // The rows were checked a moment ago; what can have changed since is the register's inventory numbers
+      // (a missing model or location would break a foreign key and roll everything back).
+      const taken = await registeredNumbers(trx);
+      const clashes = devices.filter((d) => taken.has(d.inventory_number.trim().toLowerCase())).length;
+      if (clashes > 0) throw badInput('imports.errors.hasProblems', { count: clashes });
       progress.phase = 'writing';
-      await writeDevices(trx, check.devices, { importId: progress.id, fileName: u.fileName, userId: user.id, now: services.now(), today: today(services) }, (n) => {
+      await writeDevices(trx, devices, { importId: progress.id, fileName, userId: user.id, now: services.now(), today: today(services) }, (n) => {
         progress.done = n;
       });
       await trx
         .updateTable('import_runs')
-        .set({ status: 'done', created: check.devices.length, finished_at: services.now().toISOString() })
+        .set({ status: 'done', created: devices.length, finished_at: services.now().toISOString() })
         .where('id', '=', progress.id)
         .execute();
-      return check.devices.length;
+      return devices.length;
     });
     progress.created = created;
     progress.phase = 'done';
@@ -281,27 +283,26 @@ export async function writeDevices(
   const text = `In das Bestandsverzeichnis aufgenommen (Import ${run.fileName})`;
   const details = JSON.stringify({ registered: { source: 'import', importId: run.importId } });
 
+  const pg = trx.getExecutor().adapter instanceof PostgresAdapter;
   for (let i = 0; i < devices.length; i += BATCH) {
     const part = devices.slice(i, i + BATCH);
-    const deviceRows = part.map((d, k) => {
+    const deviceRows: unknown[][] = [];
+    const entryRows: unknown[][] = [];
+    const obligationRows: unknown[][] = [];
+    for (let k = 0; k < part.length; k++) {
+      const d = part[k]!;
+      const n = i + k;
+      const id = timeOrderedId(startMs + Math.floor(n / 4096), n % 4096);
       let code = newShortCode();
       while (codes.has(code)) code = newShortCode();
       codes.add(code);
-      return {
-        ...d,
-        id: timeOrderedId(startMs + Math.floor((i + k) / 4096), (i + k) % 4096),
-        code,
-        status: 'in_service' as const,
-        software_version: null,
-        decommissioned_on: null,
-        created_at: nowIso,
-        updated_at: nowIso,
-      };
-    });
-    const entries = deviceRows.map((d, k) => {
-      const row = {
-        id: timeOrderedId(startMs + Math.floor((i + k) / 4096), (i + k) % 4096),
-        device_id: d.id,
+      deviceRows.push([
+        id, code, d.inventory_number, d.model_id, d.serial_number, d.lot_number, d.acquired_year, d.commissioned_on, d.site_id, d.department_id,
+        d.room_id, 'in_service', d.udi_di, d.notified_body, d.device_class, d.ce_marked, d.notes, null, null, nowIso, nowIso,
+      ]);
+      const entry = {
+        id: timeOrderedId(startMs + Math.floor(n / 4096), n % 4096),
+        device_id: id,
         seq: 1,
         kind: 'note' as const,
         occurred_at: nowIso,
@@ -319,32 +320,43 @@ export async function writeDevices(
         submission_id: null,
       };
       // Exactly as appendEntry hashes a first entry (no measurements, no attachments).
-      return { ...row, prev_hash: GENESIS_HASH, hash: entryHash(GENESIS_HASH, { ...row, measurements: [], attachments: [] }) };
-    });
-    const obligations = deviceRows.flatMap((d) =>
-      (typesOf.get(d.model_id) ?? []).map((a) => {
+      const hash = entryHash(GENESIS_HASH, { ...entry, measurements: [], attachments: [] });
+      entryRows.push([entry.id, id, 1, 'note', nowIso, nowIso, run.userId, text, details, GENESIS_HASH, hash]);
+      for (const a of typesOf.get(d.model_id) ?? []) {
         const months = a.model_interval ?? a.type_interval;
-        return {
-          device_id: d.id,
-          inspection_type_id: a.id,
-          site_id: d.site_id,
-          department_id: d.department_id,
-          interval_months: months,
-          due_on: d.commissioned_on ? due(d.commissioned_on, months, a.anchor) : run.today,
-          last_entry_id: null,
-          last_on: null,
-          last_result: null,
-          failed: 0,
-        };
-      }),
-    );
-    await trx.insertInto('devices').values(deviceRows).execute();
-    await trx.insertInto('logbook_entries').values(entries).execute();
-    for (let j = 0; j < obligations.length; j += 2000) await trx.insertInto('device_obligations').values(obligations.slice(j, j + 2000)).execute();
+        obligationRows.push([id, a.id, d.site_id, d.department_id, months, d.commissioned_on ? due(d.commissioned_on, months, a.anchor) : run.today, 0]);
+      }
+    }
+    await insertRows(trx, pg, 'devices', DEVICE_COLUMNS, deviceRows);
+    await insertRows(trx, pg, 'logbook_entries', ENTRY_COLUMNS, entryRows);
+    for (let j = 0; j < obligationRows.length; j += 3000) await insertRows(trx, pg, 'device_obligations', OBLIGATION_COLUMNS, obligationRows.slice(j, j + 3000));
     onProgress(i + part.length);
     // Let the progress requests in between batches.
     await yieldToRequests();
   }
+}
+
+// Written as plain parameterised statements: building a query tree for 100,000 rows costs more than SQLite's work.
+// Columns left out take their defaults or null (an imported device has no software update, no decommissioning;
+// its first entry no performer, result or due dates; its obligations no inspection yet).
+const DEVICE_COLUMNS = [
+  'id', 'code', 'inventory_number', 'model_id', 'serial_number', 'lot_number', 'acquired_year', 'commissioned_on', 'site_id', 'department_id',
+  'room_id', 'status', 'udi_di', 'notified_body', 'device_class', 'ce_marked', 'notes', 'software_version', 'decommissioned_on', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof DeviceTable)[];
+const ENTRY_COLUMNS = ['id', 'device_id', 'seq', 'kind', 'occurred_at', 'recorded_at', 'recorded_by', 'text', 'details', 'prev_hash', 'hash'] as const satisfies readonly (keyof LogbookEntryTable)[];
+const OBLIGATION_COLUMNS = ['device_id', 'inspection_type_id', 'site_id', 'department_id', 'interval_months', 'due_on', 'failed'] as const satisfies readonly (keyof DeviceObligationTable)[];
+
+const statements = new Map<string, string>();
+async function insertRows(db: Transaction<Database> | Kysely<Database>, pg: boolean, table: string, columns: readonly string[], rows: unknown[][]) {
+  if (rows.length === 0) return;
+  const key = `${pg}|${table}|${rows.length}`;
+  let text = statements.get(key);
+  if (!text) {
+    const w = columns.length;
+    const tuples = rows.map((_, r) => `(${columns.map((_, c) => (pg ? `$${r * w + c + 1}` : '?')).join(',')})`);
+    statements.set(key, (text = `insert into ${table} (${columns.map((c) => `"${c}"`).join(',')}) values ${tuples.join(',')}`));
+  }
+  await db.executeQuery(CompiledQuery.raw(text, rows.flat()));
 }
 
 /** How far an import is (from memory while this process runs it, else from its import_runs row). */
