@@ -123,6 +123,7 @@ export const problemKinds = [
   'invalidChoice',
   'tooLong',
   'invalid',
+  'extraCells',
 ] as const;
 export type ProblemKind = (typeof problemKinds)[number];
 
@@ -215,9 +216,9 @@ export async function checkRows(
 
   const problems: RowProblem[] = [];
   const counts = new Map<ProblemKind, { message: string; count: number }>();
-  const add = (row: number, field: ImportField, kind: ProblemKind, message: string) => {
+  const add = (row: number, field: ImportField, kind: ProblemKind, message: string, column?: string) => {
     const i = col.get(field);
-    problems.push({ row, column: i === undefined ? '' : headers[i]!, field, kind, message });
+    problems.push({ row, column: column ?? (i === undefined ? '' : headers[i]!), field, kind, message });
     const c = counts.get(kind);
     if (c) c.count++;
     else counts.set(kind, { message: t(`imports.kinds.${kind}` as MessageKey), count: 1 });
@@ -237,6 +238,8 @@ export async function checkRows(
       return cell.startsWith("'") && /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
     };
     const before = problems.length;
+    const extra = cells.slice(headers.length).filter((c) => c.trim() !== '').length;
+    if (extra > 0) add(rowNo, 'inventoryNumber', 'extraCells', t('imports.errors.extraCells', { cells: headers.length + extra, columns: headers.length }), '');
     const model = resolveModel(v('manufacturer'), v('designation'), v('type'));
     if (!model.ok) add(rowNo, model.field, kindOf(model.key), t(model.key, model.params));
     const location = resolveLocation(v('site'), v('building'), v('department'), v('room'));

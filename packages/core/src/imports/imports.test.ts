@@ -136,9 +136,10 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
       row('', {}), // inventory number missing
       row('IMP-16', { ce: 'vielleicht' }), // CE unreadable
       row('imp-1'), // duplicate regardless of case
+      `${row('IMP-19', { notes: 'Akku' })};getauscht`, // an unquoted separator in the notes: one cell too many
     ];
     const up = await manager.imports.upload({ file: csvFile(lines.join('\r\n')) });
-    expect(up).toMatchObject({ rows: 17, delimiter: ';', encoding: 'utf-8', fileName: 'geraete.csv' });
+    expect(up).toMatchObject({ rows: 18, delimiter: ';', encoding: 'utf-8', fileName: 'geraete.csv' });
     const res = await manager.imports.check({ uploadId: up.uploadId, mapping: up.suggested });
     const at = (r: number) => res.problems.filter((p) => p.row === r).map((p) => [p.column, p.message]);
     expect(at(2)).toEqual([]);
@@ -158,14 +159,15 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
     expect(at(16)).toEqual([['Inventarnummer', 'This field is required.']]);
     expect(at(17)).toEqual([['CE', 'Choose one of the offered options.']]);
     expect(at(18)).toEqual([['Inventarnummer', 'Inventory number imp-1 is already used in row 2.']]);
-    expect(res).toMatchObject({ rows: 17, valid: 1, problemCount: 16 });
+    expect(at(19)).toEqual([['', 'This row has 15 cells but the file only 14 columns: a value containing the separator must be in quotes.']]);
+    expect(res).toMatchObject({ rows: 18, valid: 1, problemCount: 17 });
     expect(Object.fromEntries(res.counts.map((c) => [c.kind, c.count]))).toEqual({
       unknownModel: 1, unknownSite: 1, unknownDepartment: 1, unknownRoom: 1, roomWithoutDepartment: 1, duplicateInFile: 2, duplicateInRegister: 1,
-      invalidDate: 1, futureDate: 1, futureYear: 1, year: 1, notifiedBody: 1, invalidChoice: 2, required: 1,
+      invalidDate: 1, futureDate: 1, futureYear: 1, year: 1, notifiedBody: 1, invalidChoice: 2, required: 1, extraCells: 1,
     });
     // The import of this file is refused with the count, and nothing is written.
     const refused = await rejection(manager.imports.start({ uploadId: up.uploadId, mapping: up.suggested }));
-    expect(refused.message).toBe('The file has 16 problems. Nothing was imported.');
+    expect(refused.message).toBe('The file has 17 problems. Nothing was imported.');
     expect({ ...(await counts()), runs: await count('import_runs') }).toEqual(before);
   });
 
@@ -250,6 +252,25 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
     const { importId: id2 } = await manager.imports.start({ uploadId: up2.uploadId, mapping: up2.suggested });
     await importFinished(app.services, id2);
     expect((await manager.imports.progress({ importId: id2 })).created).toBe(1);
+  });
+
+  it('refuses a second import while one runs', async () => {
+    const manager = await app.as('manager');
+    const lines = [HEADER];
+    for (let i = 1; i <= 3000; i++) lines.push(row(`BUSY-${i}`));
+    const first = await manager.imports.upload({ file: csvFile(lines.join('\n'), 'gross.csv') });
+    const second = await manager.imports.upload({ file: csvFile(`${HEADER}\n${row('BUSY-X')}`, 'klein.csv') });
+    const { importId } = await manager.imports.start({ uploadId: first.uploadId, mapping: first.suggested });
+    const busy = await rejection(manager.imports.start({ uploadId: second.uploadId, mapping: second.suggested }));
+    expect([busy.code, busy.message]).toEqual(['CONFLICT', 'Another import is running. Wait until it is finished.']);
+    await importFinished(app.services, importId);
+    expect((await manager.imports.progress({ importId })).created).toBe(3000);
+    // The refused upload is still there: started again, it runs.
+    const { importId: again } = await manager.imports.start({ uploadId: second.uploadId, mapping: second.suggested });
+    await importFinished(app.services, again);
+    expect((await manager.imports.progress({ importId: again })).created).toBe(1);
+    // An upload is used up by its import.
+    expect((await rejection(manager.imports.start({ uploadId: first.uploadId, mapping: first.suggested }))).message).toContain('no longer on the server');
   });
 
   it('a failure while writing (after the first batch) writes nothing and marks the run failed', async () => {

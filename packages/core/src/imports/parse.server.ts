@@ -12,7 +12,7 @@ export interface ParsedCsv {
   encoding: Encoding;
   delimiter: Delimiter;
   headers: string[];
-  /** Data rows (without the header), each as long as the header row (missing cells are ''). */
+  /** Data rows (without the header), at least as long as the header row (missing cells are ''). */
   rows: string[][];
 }
 
@@ -67,6 +67,8 @@ export function parseCsv(bytes: Uint8Array, name: string): ParsedCsv {
   if (data.length > MAX_CSV_ROWS) throw badInput('imports.errors.tooManyRows', { name, max: MAX_CSV_ROWS }, 'file');
   const headers = header.map((h) => h.trim());
   const width = headers.length;
-  const rows = data.map((r) => (r.length === width ? r : r.length > width ? r.slice(0, width) : [...r, ...Array<string>(width - r.length).fill('')]));
+  // Short rows are padded (trailing empty cells); long rows are kept whole: the dry run reports them, since a
+  // separator inside an unquoted value shifts every later cell into the wrong column.
+  const rows = data.map((r) => (r.length >= width ? r : [...r, ...Array<string>(width - r.length).fill('')]));
   return { encoding, delimiter, headers, rows };
 }

@@ -89,6 +89,7 @@ export const en = {
     invalidChoice: 'value not offered',
     tooLong: 'value too long',
     invalid: 'value not valid',
+    extraCells: 'more cells than columns',
   },
   errors: {
     fileTooLarge: 'The file "{{name}}" is larger than {{mb}} MB. Split it into several files.',
@@ -117,6 +118,7 @@ export const en = {
     futureDate: 'The commissioning date {{date}} is in the future.',
     futureYear: 'The year of acquisition {{year}} is in the future.',
     importNotFound: 'This import does not exist.',
+    extraCells: 'This row has {{cells}} cells but the file only {{columns}} columns: a value containing the separator must be in quotes.',
   },
 } as const;
 
@@ -208,6 +210,7 @@ export const de: Widen<typeof en> = {
     invalidChoice: 'Wert nicht vorgesehen',
     tooLong: 'Wert zu lang',
     invalid: 'Wert ungültig',
+    extraCells: 'mehr Zellen als Spalten',
   },
   errors: {
     fileTooLarge: 'Die Datei „{{name}}“ ist größer als {{mb}} MB. Teilen Sie sie in mehrere Dateien auf.',
@@ -236,5 +239,6 @@ export const de: Widen<typeof en> = {
     futureDate: 'Das Inbetriebnahmedatum {{date}} liegt in der Zukunft.',
     futureYear: 'Das Anschaffungsjahr {{year}} liegt in der Zukunft.',
     importNotFound: 'Diesen Import gibt es nicht.',
+    extraCells: 'Diese Zeile hat {{cells}} Zellen, die Datei aber nur {{columns}} Spalten: Ein Wert, der das Trennzeichen enthält, muss in Anführungszeichen stehen.',
   },
 };
