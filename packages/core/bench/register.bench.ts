@@ -6,12 +6,13 @@
  * side, no HTTP). Prints p50/p95/max.
  *   npm run bench                 # SQLite file and, if reachable, PostgreSQL
  *   BENCH_DEVICES=20000 npm run bench
+ *   BENCH_ONLY=list BENCH_INSTRUCTIONS=0 npx tsx bench/register.bench.ts   # the device list and search only
  */
 import { performance } from 'node:perf_hooks';
 import { createTestDb, testDialects } from '@medreg/db/testing';
 import type { Services, SessionUser } from '../src/context.js';
 import { newShortCode } from '../src/devices/short-code.js';
-import { getDevice, listDevices } from '../src/devices/queries.server.js';
+import { getDevice, listDevices, type DeviceListQuery } from '../src/devices/queries.server.js';
 import { labelData } from '../src/labels/labels.server.js';
 import { nextDueDate, today } from '../src/inspections/due.js';
 import { dueCounts, dueList, snapshotCompliance } from '../src/inspections/due-list.server.js';
@@ -57,9 +58,16 @@ for (const dialect of testDialects) {
   await db.insertInto('sites').values({ id: 's', name: 'Site', address: null, created_at: now }).execute();
   const deps = Array.from({ length: 60 }, (_, i) => ({ id: `dep${i}`, site_id: 's', building_id: null, name: `Station ${i}`, kind: 'ward' as const, cost_centre: null }));
   await db.insertInto('departments').values(deps).execute();
-  await db.insertInto('manufacturers').values({ id: 'mf', name: 'B. Braun', address: 'Melsungen', country: null }).execute();
+  // 200 models of 20 designations, 10 kinds and 5 manufacturers, so a word finds a share of the register, not all of it.
+  const makers = ['B. Braun Melsungen AG', 'Fresenius Kabi AG', 'Drägerwerk AG', 'Philips Medizin Systeme', 'Stryker'];
+  await db.insertInto('manufacturers').values(makers.map((name, k) => ({ id: `mf${k}`, name, address: 'Musterstraße 1', country: null }))).execute();
+  const designations = ['Perfusor', 'Infusomat', 'Agilia', 'Evita', 'Babylog', 'Servo', 'Lifepak', 'Beneheart', 'Intellivue', 'Carescape',
+    'Cardiovit', 'Vio', 'Thermoscan', 'Icare', 'Centrella', 'Connex', 'Probp', 'Basic', 'Oxylog', 'Savina'];
+  const kinds = ['Spritzenpumpe', 'Infusionspumpe', 'Beatmungsgerät', 'Defibrillator', 'Patientenmonitor', 'EKG-Gerät', 'HF-Chirurgiegerät',
+    'Ohrthermometer', 'Augentonometer', 'Pflegebett'];
   const models = Array.from({ length: 200 }, (_, i) => ({
-    id: `m${i}`, manufacturer_id: 'mf', name: `Modell ${i} Perfusor`, kind: 'Pumpe', type_designation: `T${i}`, anlage1: 1, anlage2: 0,
+    id: `m${i}`, manufacturer_id: `mf${i % 5}`, name: `${designations[i % 20]} ${i}`, kind: kinds[i % 10]!, type_designation: `T${8713000 + i}`,
+    anlage1: i % 3 === 0 ? 0 : 1, anlage2: i % 7 === 0 ? 1 : 0,
     software_version: null, device_class: null, protection_class: null, applied_part: null, instruction_validity_months: null, created_at: now,
   }));
   await db.insertInto('device_models').values(models).execute();
@@ -83,7 +91,7 @@ for (const dialect of testDialects) {
       rows.push({
         id: crypto.randomUUID(), code: uniqueCode(), inventory_number: `MT-${String(100000 + i)}`, model_id: `m${i % 200}`,
         serial_number: `SN${(i * 7919) % 1_000_000}`, lot_number: null, acquired_year: 2020, commissioned_on: commissionedOn(i),
-        site_id: 's', department_id: `dep${i % 60}`, room_id: null, status: 'in_service' as const, udi_di: null, notified_body: null,
+        site_id: 's', department_id: `dep${i % 60}`, room_id: null, status: i % 300 === 0 ? ('locked' as const) : ('in_service' as const), udi_di: null, notified_body: null,
         device_class: null, notes: null, decommissioned_on: null, created_at: now, updated_at: now,
       });
     await db.insertInto('devices').values(rows).execute();
@@ -155,12 +163,70 @@ for (const dialect of testDialects) {
   const manager: SessionUser = { id: 'x', name: 'M', email: 'm@x', role: 'manager', phone: null, departmentIds: [] };
   const nurse: SessionUser = { ...manager, role: 'nurse', departmentIds: ['dep1', 'dep2'] };
   const codes = (await db.selectFrom('devices').select('code').limit(RUNS + 10).execute()).map((r) => r.code);
-  await time('list, page 1 (manager)', () => listDevices(db, manager, { page: 1, pageSize: 25 }));
-  await time('list, page 40 (manager)', () => listDevices(db, manager, { page: 40, pageSize: 25 }));
-  await time('list, own wards (nurse)', () => listDevices(db, nurse, { page: 1, pageSize: 25 }));
-  await time('search inventory number prefix "MT-1234"', (i) => listDevices(db, manager, { q: `MT-1${String(234 + i).padStart(3, '0')}`, page: 1, pageSize: 25 }));
-  await time('search serial prefix', (i) => listDevices(db, manager, { q: `SN${1000 + i}`, page: 1, pageSize: 25 }));
-  await time('search name "Modell 17"', (i) => listDevices(db, manager, { q: `Modell ${i % 200}`, page: 1, pageSize: 25 }));
+  // The device list and its search (issue 3 target: < 20 ms p95 per page at 100,000 devices on SQLite). Every
+  // call answers a page, the total and the counts by kind of the whole filtered set.
+  const tFiles = performance.now();
+  const vocabulary = Array.from({ length: 3000 }, (_, k) => `wort${k.toString(36)}`);
+  const topics = ['Okklusionsalarm', 'Druckstufe', 'Akkuwechsel', 'Reinigung', 'Desinfektion', 'Sicherheitshinweis', 'Fehlermeldung', 'Kalibrierung'];
+  let filePages = 0;
+  for (let start = 0; start < deviceRows.length; start += 50 * 200) {
+    const attachments = [];
+    const texts = [];
+    for (let i = start; i < Math.min(deviceRows.length, start + 50 * 200); i += 50) {
+      const id = crypto.randomUUID();
+      attachments.push({
+        id, device_id: deviceRows[i]!.id, entry_id: null, sha256: id.replace(/-/g, '').padEnd(64, '0'), media_type: 'application/pdf', size: 100_000,
+        preview_sha256: null, original_name: `Gebrauchsanweisung-${i}.pdf`, purpose: 'manual' as const, visibility: i % 100 === 0 ? ('staff' as const) : ('all' as const),
+        uploaded_by: 'u0', uploaded_at: now, withdrawn_at: null, withdrawn_by: null,
+      });
+      // Ten pages of about 300 words each; a topic word on some pages.
+      for (let page = 1; page <= 10; page++) {
+        const w = Array.from({ length: 300 }, (_, k) => vocabulary[(i * 31 + page * 17 + k * 7) % vocabulary.length]);
+        if ((i + page) % 3 === 0) w[150] = topics[(i + page) % topics.length]!;
+        texts.push({ attachment_id: id, device_id: deviceRows[i]!.id, page, text: w.join(' ') });
+      }
+    }
+    await db.insertInto('attachments').values(attachments).execute();
+    for (let k = 0; k < texts.length; k += 500) await db.insertInto('file_texts').values(texts.slice(k, k + 500)).execute();
+    filePages += texts.length;
+  }
+  const favUser: SessionUser = { ...manager, id: 'u0' };
+  await db.insertInto('favourites').values(deviceRows.filter((_, i) => i % 1000 === 7).map((d) => ({ user_id: 'u0', device_id: d.id }))).execute();
+  console.log(`${dialect}: ${filePages.toLocaleString('en')} PDF pages of text and favourites in ${((performance.now() - tFiles) / 1000).toFixed(1)} s`);
+
+  const list = (user: SessionUser, query: Partial<DeviceListQuery>) => listDevices(db, user, { page: 1, pageSize: 25, ...query }, todayDate);
+  const mt = (i: number) => `MT-1${String(234 + (i % 700)).padStart(3, '0')}`;
+  await time('list: page 1, no filter (+ counts by kind)', () => list(manager, {}));
+  await time('list: page 50, no filter', () => list(manager, { page: 50 }));
+  await time('list: page 1, inventory no. descending', () => list(manager, { sort: 'inventory_desc' }));
+  await time('list: page 1, by serial no.', () => list(manager, { sort: 'serial' }));
+  await time('list: own wards (nurse)', () => list(nurse, {}));
+  await time('search: inventory no. prefix "mt-1234"', (i) => list(manager, { q: mt(i).toLowerCase() }));
+  await time('search: serial no. prefix "sn1234"', (i) => list(manager, { q: `sn${1000 + i}` }));
+  await time('search: model word "Perfusor"', (i) => list(manager, { q: designations[i % 20]! }));
+  await time('search: misspelt word "Perfusr"', (i) => list(manager, { q: designations[i % 20]!.replace(/(.)(.)$/, '$2') }));
+  await time('search: kind word "pumpe" (inside compounds)', () => list(manager, { q: 'pumpe' }));
+  await time('search: words of manual text (files)', (i) => list(manager, { q: topics[i % topics.length]!.slice(0, 8), files: true }));
+  await time('search: manual text, nurse (files)', (i) => list(nurse, { q: topics[i % topics.length]!, files: true }));
+  await time('filter: site', () => list(manager, { siteId: 's' }));
+  await time('filter: ward', (i) => list(manager, { departmentId: `dep${i % 60}` }));
+  await time('filter: model', (i) => list(manager, { modelId: `m${i % 200}` }));
+  await time('filter: kind', (i) => list(manager, { kind: kinds[i % 10] }));
+  await time('filter: status locked', () => list(manager, { status: 'locked' }));
+  await time('filter: Anlage 1', () => list(manager, { anlage: 1 }));
+  await time('filter: Anlage 2', () => list(manager, { anlage: 2 }));
+  await time('filter: overdue', () => list(manager, { due: 'overdue' }));
+  await time('filter: due within 30 days', () => list(manager, { due: 'soon' }));
+  await time('filter: failed', () => list(manager, { due: 'failed' }));
+  await time('filter: my devices', () => list(favUser, { mine: true }));
+  await time('filter: ward + Anlage 1 + overdue', (i) => list(manager, { departmentId: `dep${i % 60}`, anlage: 1, due: 'overdue' }));
+  await time('filter + search: ward + "Perfusor"', (i) => list(manager, { departmentId: `dep${i % 60}`, q: 'Perfusor' }));
+  await time('filter + search: overdue + "mt-12"', () => list(manager, { due: 'overdue', q: 'mt-12' }));
+  await time('filter + search: page 20 of "pumpe", by serial', () => list(manager, { q: 'pumpe', page: 20, sort: 'serial' }));
+  if (process.env.BENCH_ONLY === 'list') {
+    await t.drop();
+    continue;
+  }
   await time('label data, 100 devices (number prefix)', (i) => labelData(db, manager, { q: `MT-1${String(100 + (i % 899)).padStart(3, '0')}` }, 'http://x', new Date()));
   await time('open-lock count on the device list (manager)', () => countOpenLocks(db, manager));
   await time('device by label code', (i) => getDevice(db, manager, { code: codes[i % codes.length]! }));

@@ -3,7 +3,7 @@ import type { Database } from '@medreg/db';
 import type { SessionUser } from '../context.js';
 import { notFound } from '../trpc/errors.js';
 import { visibleTo } from './access.js';
-import { HIT_END, HIT_START, ftsMatchQuery, snippetParts, tsPrefixQuery, type SearchableModel } from './search.js';
+import { HIT_END, HIT_START, ftsMatchQuery, markedSnippet, snippetParts, textQueryWords, tsPrefixQuery, type SearchableModel } from './search.js';
 
 /** A where-clause on `devices` (visibility and the list's filters). */
 export type DeviceFilter = (eb: ExpressionBuilder<Database, 'devices'>) => Expression<SqlBool>;
@@ -21,9 +21,10 @@ export async function searchableModels(db: Kysely<Database>): Promise<(Searchabl
 }
 
 /**
- * Pages of the devices' PDF files whose text has every word of the query (as a prefix), best first, with a
+ * Pages of the devices' PDF files whose text has every word of the query (as a prefix), with a
  * snippet around the hit: only files not withdrawn, of devices the filter lets through, and staff-only files
- * (attachments.visibility 'staff') only for staff.
+ * (attachments.visibility 'staff') only for staff. SQLite takes the most relevant (bm25, cheap in FTS5),
+ * PostgreSQL the first ten it finds (ranking would re-parse every hit's text), shown by inventory number.
  */
 export async function searchFiles(db: Kysely<Database>, user: SessionUser, q: string, devices: DeviceFilter) {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
@@ -50,14 +51,24 @@ export async function searchFiles(db: Kysely<Database>, user: SessionUser, q: st
     const tsq = tsPrefixQuery(q);
     if (!tsq) return [];
     const query = sql`to_tsquery('simple', ${tsq})`;
-    rows = await base
-      .where(sql<boolean>`to_tsvector('simple', ft.text) @@ ${query}`)
-      .select(sql<string>`ts_headline('simple', ft.text, ${query}, ${`StartSel=${HIT_START}, StopSel=${HIT_END}, MaxWords=18, MinWords=6, MaxFragments=1`})`.as('snippet'))
-      .orderBy(sql`ts_rank(to_tsvector('simple', ft.text), ${query})`, 'desc')
-      .orderBy('ft.attachment_id')
-      .orderBy('ft.page')
-      .limit(MAX_FILE_HITS)
-      .execute();
+    // The planner misjudges prefix queries: under a LIMIT it walks the pages in key order parsing each text
+    // until ten match (a rare word: all of them, seconds), and it may pick a sequential scan that does the same.
+    // So every match is collected from the GIN index first (materialised, no limit, no sequential scan), and
+    // the snippet is cut in JS from the few pages shown (ts_headline parses the whole page again).
+    const matches = base.select('ft.text').where(sql<boolean>`to_tsvector('simple', ft.text) @@ ${query}`);
+    const found = await db.transaction().execute(async (trx) => {
+      await sql`set local enable_seqscan = off`.execute(trx);
+      return trx
+        .with((cte) => cte('h').materialized(), () => matches)
+        .selectFrom('h')
+        .selectAll('h')
+        .orderBy('h.inventory_number')
+        .orderBy('h.attachment_id')
+        .orderBy('h.page')
+        .limit(MAX_FILE_HITS)
+        .execute();
+    });
+    rows = found.map(({ text, ...r }) => ({ ...r, snippet: markedSnippet(text, textQueryWords(q)) }));
   } else {
     const match = ftsMatchQuery(q);
     if (!match) return [];

@@ -130,3 +130,20 @@ export function snippetParts(s: string): { text: string; hit: boolean }[] {
   if (last < s.length) parts.push({ text: s.slice(last), hit: false });
   return parts.map((p) => ({ ...p, text: p.text.replace(/[\u0002\u0003]/g, '') })).filter((p) => p.text);
 }
+
+/**
+ * A snippet around the first word that starts with one of the query words (the words as tsPrefixQuery has
+ * them), with the hits marked: about `size` words, "…" where the page goes on.
+ */
+export function markedSnippet(text: string, queryWords: string[], size = 16): string {
+  const tokens = text.split(/(\s+)/).filter((t) => t.length > 0 && !/^\s+$/.test(t));
+  const isHit = (token: string) => {
+    const w = token.normalize('NFC').toLowerCase().replace(/^[^\p{L}\p{N}]+/u, '');
+    return queryWords.some((q) => w.startsWith(q));
+  };
+  const first = Math.max(0, tokens.findIndex(isHit));
+  const start = Math.max(0, first - Math.floor(size / 3));
+  const end = Math.min(tokens.length, start + size);
+  const body = tokens.slice(start, end).map((t) => (isHit(t) ? `${HIT_START}${t}${HIT_END}` : t)).join(' ');
+  return `${start > 0 ? '… ' : ''}${body}${end < tokens.length ? ' …' : ''}`;
+}
