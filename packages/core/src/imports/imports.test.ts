@@ -6,6 +6,8 @@ import { translator } from '@medreg/i18n';
 import { createTestApp, rejection, type TestApp } from '../testing.js';
 import { entryHash, GENESIS_HASH } from '../logbook/chain.js';
 import { refreshObligations } from '../inspections/obligations.server.js';
+import { appendEntry } from '../logbook/append.server.js';
+import { verifyDevice } from '../logbook/verify.server.js';
 import { exportHeaders, suggestMapping } from './columns.js';
 import { decodeCsv, detectDelimiter, MAX_CSV_BYTES, parseCsv } from './parse.server.js';
 import { registerCsv } from './export.server.js';
@@ -211,6 +213,12 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
       const { prev_hash: _p, hash, ...content } = e;
       expect(entryHash(GENESIS_HASH, { ...content, measurements: [], attachments: [] })).toBe(hash);
     }
+    // The chains verify, also after the next entry is appended the usual way.
+    for (const d of devices) expect(await verifyDevice(db, d.id)).toMatchObject({ ok: true, entries: 1 });
+    await db.transaction().execute((trx) =>
+      appendEntry(trx, { deviceId: devices[0]!.id, kind: 'note', occurredAt: NOW.toISOString(), recordedAt: NOW.toISOString(), recordedBy: entries[0]!.recorded_by, text: 'Etikett angebracht.' }),
+    );
+    expect(await verifyDevice(db, devices[0]!.id)).toMatchObject({ ok: true, entries: 2 });
     // The device page's logbook shows the entry through the API.
     const technician = await app.as('technician');
     expect(JSON.stringify(await technician.logbook.list({ deviceId: devices[0]!.id }))).toContain('In das Bestandsverzeichnis aufgenommen (Import Neugeräte 2026.csv)');
