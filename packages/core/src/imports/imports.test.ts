@@ -55,6 +55,14 @@ describe('CSV reading (pure)', () => {
     expect(decodeCsv(cp1252)).toEqual({ text: 'Gebäude;Straße\nHaus Süd;Ölweg €', encoding: 'windows-1252' });
   });
 
+  it('reads Excel\'s "Unicode text" (UTF-16 with BOM, tabs) and a "sep=" first line', () => {
+    const text = 'Inventarnummer\tStandort\nA-1\tKlinikum Süd';
+    const le = new Uint8Array([0xff, 0xfe, ...new Uint8Array(Buffer.from(text, 'utf16le'))]);
+    expect(parseCsv(le, 'unicode.txt')).toEqual({ encoding: 'utf-16', delimiter: '\t', headers: ['Inventarnummer', 'Standort'], rows: [['A-1', 'Klinikum Süd']] });
+    const sep = new TextEncoder().encode('sep=,\r\nInventarnummer;Bemerkung,Standort\nA-1;x,Klinikum Nord\n');
+    expect(parseCsv(sep, 'sep.csv')).toMatchObject({ delimiter: ',', headers: ['Inventarnummer;Bemerkung', 'Standort'], rows: [['A-1;x', 'Klinikum Nord']] });
+  });
+
   it('suggests fields from German and English header names', () => {
     expect(suggestMapping(['Inventar-Nr.', 'Seriennummer', 'Charge/Los', 'Hersteller', 'Modell', 'Typ', 'Standort', 'Gebäude', 'Station', 'Raum', 'Inbetriebnahme', 'Anschaffungsjahr', 'UDI-DI', 'Benannte Stelle', 'Klasse', 'CE', 'Bemerkung', 'Kostenstelle'])).toEqual([
       'inventoryNumber', 'serialNumber', 'lotNumber', 'manufacturer', 'designation', 'type', 'site', 'building', 'department', 'room', 'commissionedOn', 'acquiredYear', 'udiDi', 'notifiedBody', 'deviceClass', 'ceMarked', 'notes', null,

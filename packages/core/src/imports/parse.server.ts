@@ -5,7 +5,7 @@ import { badInput } from '../trpc/errors.js';
 export const MAX_CSV_BYTES = 50 * 1024 * 1024;
 export const MAX_CSV_ROWS = 200_000;
 
-export type Encoding = 'utf-8' | 'windows-1252';
+export type Encoding = 'utf-8' | 'utf-16' | 'windows-1252';
 export type Delimiter = ';' | ',' | '\t';
 
 export interface ParsedCsv {
@@ -21,6 +21,9 @@ export interface ParsedCsv {
  * writes with "CSV (Trennzeichen-getrennt)". Latin-1 text is practically never valid UTF-8, so the guess is safe.
  */
 export function decodeCsv(bytes: Uint8Array): { text: string; encoding: Encoding } {
+  // Excel's "Unicode text" is UTF-16 (little-endian) with a byte-order mark, separated by tabs.
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encoding: 'utf-16' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encoding: 'utf-16' };
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const body = bom ? bytes.subarray(3) : bytes;
   try {
@@ -57,9 +60,14 @@ export function detectDelimiter(text: string): Delimiter {
 /** Reads an uploaded CSV: size limit, encoding, delimiter, header row; blank lines are skipped. */
 export function parseCsv(bytes: Uint8Array, name: string): ParsedCsv {
   if (bytes.byteLength > MAX_CSV_BYTES) throw badInput('imports.errors.fileTooLarge', { name, mb: MAX_CSV_BYTES / 1024 / 1024 }, 'file');
-  const { text, encoding } = decodeCsv(bytes);
+  const decoded = decodeCsv(bytes);
+  const { encoding } = decoded;
+  let text = decoded.text;
   if (text.includes('\u0000')) throw badInput('imports.errors.notCsv', { name }, 'file');
-  const delimiter = detectDelimiter(text);
+  // Excel understands (and some exports write) a first line "sep=;" naming the separator.
+  const sep = /^sep=([;,\t])\r?\n/i.exec(text);
+  if (sep) text = text.slice(sep[0].length);
+  const delimiter = (sep?.[1] as Delimiter | undefined) ?? detectDelimiter(text);
   const result = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: 'greedy' });
   const [header, ...data] = result.data;
   if (!header || header.every((h) => h.trim() === '')) throw badInput('imports.errors.empty', { name }, 'file');
