@@ -1,14 +1,78 @@
-import type { PageServerLoad } from './$types';
+import { error, redirect } from '@sveltejs/kit';
+import { describeError } from '@medreg/core';
+import { failFrom } from '$lib/server/forms';
+import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 25;
 
+/** Query-string names of the filters: short, so that a list can be bookmarked and shared. */
+const FILTERS = ['q', 'site', 'ward', 'model', 'kind', 'status', 'anlage', 'due', 'mine', 'sort'] as const;
+export type ListFilters = Partial<Record<(typeof FILTERS)[number], string>>;
+
+/**
+ * The device list: one search box and the filters as a GET form (works without JavaScript, every view has its
+ * address). A value the API refuses (a hand-edited address) shows its message at the filter, not an error page.
+ */
 export const load: PageServerLoad = async ({ locals, url }) => {
-  const q = (url.searchParams.get('q') ?? '').slice(0, 100);
-  const page = Math.max(1, Math.min(100_000, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1));
+  const param = (name: string) => url.searchParams.get(name)?.trim() || undefined;
+  const filters: ListFilters = Object.fromEntries(FILTERS.map((f) => [f, param(f)]).filter(([, v]) => v !== undefined));
+  const pageParam = Number.parseInt(param('page') ?? '1', 10);
+  const page = Number.isNaN(pageParam) ? 1 : Math.max(1, Math.min(100_000, pageParam));
   const staff = locals.user?.role !== 'nurse';
-  const [result, lockedCount] = await Promise.all([
-    locals.api.devices.list({ q: q || undefined, page, pageSize: PAGE_SIZE }),
-    staff ? locals.api.lockout.openCount() : null,
-  ]);
-  return { q, result, lockedCount };
+  const input = {
+    q: filters.q?.slice(0, 100),
+    siteId: filters.site,
+    departmentId: filters.ward,
+    modelId: filters.model,
+    kind: filters.kind,
+    status: filters.status as 'in_service' | undefined,
+    // Anything else than 1 or 2 is refused by the schema, with its message at the filter.
+    anlage: filters.anlage ? (Number(filters.anlage) as 1 | 2) : undefined,
+    due: filters.due as 'overdue' | undefined,
+    mine: filters.mine === '1' ? true : undefined,
+    sort: filters.sort as 'inventory' | undefined,
+    files: filters.q ? true : undefined,
+    page,
+    pageSize: PAGE_SIZE,
+  };
+  try {
+    const [options, lockedCount] = await Promise.all([locals.api.devices.filters(), staff ? locals.api.lockout.openCount() : null]);
+    try {
+      const result = await locals.api.devices.list(input);
+      return { filters, options, lockedCount, result, refused: null };
+    } catch (e) {
+      const d = describeError(e, locals.t);
+      if (d.code !== 'BAD_REQUEST') throw e;
+      // Named after the query-string field the user sees.
+      const names: Record<string, string> = { siteId: 'site', departmentId: 'ward', modelId: 'model' };
+      const fieldErrors = Object.fromEntries(Object.entries(d.fieldErrors ?? {}).map(([k, v]) => [names[k] ?? k, v]));
+      return { filters, options, lockedCount, result: { items: [], total: 0, page: 1, pageSize: PAGE_SIZE, kinds: [], fileHits: [] }, refused: { message: d.message, fieldErrors } };
+    }
+  } catch (e) {
+    const d = describeError(e, locals.t);
+    error(d.code === 'FORBIDDEN' ? 403 : d.code === 'UNAUTHORIZED' ? 401 : 500, d.message);
+  }
+};
+
+/** Back to the list as it was: only a relative address of this page, never another site. */
+function back(form: FormData, extra: Record<string, string>) {
+  const from = String(form.get('return') ?? '');
+  const params = new URLSearchParams(from.startsWith('?') ? from.slice(1) : '');
+  for (const [k, v] of Object.entries(extra)) params.set(k, v);
+  return `/devices?${params}`;
+}
+
+export const actions: Actions = {
+  /** The star: one of "my devices" or not. */
+  favourite: async ({ locals, request }) => {
+    const form = await request.formData();
+    const deviceId = String(form.get('deviceId') ?? '');
+    const favourite = form.get('favourite') === '1';
+    try {
+      await locals.api.devices.setFavourite({ deviceId, favourite });
+    } catch (e) {
+      return failFrom(e, locals.t, { deviceId });
+    }
+    redirect(303, `${back(form, {})}#device-${deviceId}`);
+  },
 };
