@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import { today } from '../inspections/due.js';
+import { listTuning } from './queries.server.js';
 import { createTestApp, rejection, type TestApp } from '../testing.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
@@ -185,6 +186,27 @@ describe.each(testDialects)('device list and search on %s', (dialect) => {
     expect(serials).toEqual([...serials].sort());
     // Past the end: an empty page, the total still right.
     expect(await manager.devices.list({ page: 1000, pageSize: 25 })).toMatchObject({ items: [], total: all.length });
+  });
+
+  it('cuts a page the same whether it sorts the matches or walks the sort order (the way of large results)', async () => {
+    const inputs: Parameters<typeof manager.devices.list>[0][] = [
+      {}, { q: 'pumpe' }, { q: 'mt-100' }, { q: 'Perfusr', sort: 'inventory_desc' }, { due: 'overdue' }, { due: 'soon', anlage: 1 },
+      { q: 'pumpe', due: 'overdue', sort: 'serial' }, { kind: 'Spritzenpumpe', page: 2, pageSize: 5 }, { page: 3, pageSize: 30, sort: 'serial' },
+    ];
+    const normal = [];
+    for (const input of inputs) normal.push(await manager.devices.list(input));
+    const saved = listTuning.largeResult;
+    listTuning.largeResult = 0;
+    try {
+      for (const [k, input] of inputs.entries()) {
+        const walked = await manager.devices.list(input);
+        expect(walked.items.map((d) => d.id), JSON.stringify(input)).toEqual(normal[k]!.items.map((d) => d.id));
+        expect(walked.total).toBe(normal[k]!.total);
+      }
+    } finally {
+      listTuning.largeResult = saved;
+    }
+    expect(normal.every((r) => r.items.length > 0)).toBe(true);
   });
 
   it('counts the filtered devices by kind', async () => {
