@@ -171,6 +171,11 @@ async function runImport(services: Services, user: SessionUser, fileName: string
   try {
     own = await importConnection(services);
     const created = await own.db.transaction().execute(async (trx) => {
+      // Other writers of devices wait until the import commits, so that no inventory number can slip in between
+      // the check below and the commit (the device form claims its number inside its own transaction): on
+      // PostgreSQL by a table lock that readers do not feel, on SQLite by taking the write lock now.
+      if (trx.getExecutor().adapter instanceof PostgresAdapter) await sql`lock table devices in share row exclusive mode`.execute(trx);
+      await trx.updateTable('import_runs').set({ status: 'running' }).where('id', '=', progress.id).execute();
       // The rows were checked a moment ago; what can have changed since is the register's inventory numbers
       // (a missing model or location would break a foreign key and roll everything back).
       const taken = await registeredNumbers(trx);
