@@ -105,8 +105,9 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
               ? obligations.where('o.due_on', '>=', on).where('o.due_on', '<=', addDays(on, DUE_SOON_DAYS))
               : obligations.where('o.failed', '=', 1);
         // Next to a narrow filter, and while walking the sort order for a page, each device probes its own
-        // obligations; to count a wide set, the due devices are collected once from the due-date index.
-        if (narrow || inOrder) all.push(eb.exists(due.whereRef('o.device_id', '=', 'devices.id')));
+        // obligations; to count a wide set, the due devices are collected once from the due-date index. Failed
+        // ones are few (a partial index holds them): always collected.
+        if ((narrow || inOrder) && query.due !== 'failed') all.push(eb.exists(due.whereRef('o.device_id', '=', 'devices.id')));
         else all.push(eb('devices.id', 'in', due));
       }
       if (withSearch && q) {

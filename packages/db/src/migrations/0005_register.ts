@@ -32,8 +32,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('devices_department_model_idx').on('devices').columns(['department_id', 'model_id']).execute();
   await db.schema.createIndex('devices_status_model_idx').on('devices').columns(['status', 'model_id']).execute();
   await db.schema.createIndex('devices_id_model_idx').on('devices').columns(['id', 'model_id']).execute();
-  // A device's due state probed from its obligations without reading the rows.
-  await db.schema.createIndex('device_obligations_device_due_idx').on('device_obligations').columns(['device_id', 'due_on', 'failed']).execute();
+  // A device's due dates probed from its obligations without reading the rows. (Not `failed` too: SQLite would
+  // then scan this whole index for failed ones instead of the partial index of failed obligations.)
+  await db.schema.createIndex('device_obligations_device_due_idx').on('device_obligations').columns(['device_id', 'due_on']).execute();
 
   // Who changed which register field when, with the old and the new value (Änderungshistorie). Append-only.
   await db.schema
