@@ -289,11 +289,7 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
     expect((await rejection(manager.imports.start({ uploadId: first.uploadId, mapping: first.suggested }))).message).toContain('no longer on the server');
   });
 
-  // Known gap on PostgreSQL (reported to the lead): the device form checks its number (claimInventoryNumber) before
-  // it holds any lock that the import's table lock conflicts with, so a form that checked just before the import
-  // took its lock commits its lower-case twin afterwards (seen here, depending on timing). Fix on the register's
-  // side: `lock table devices in row exclusive mode` first in claimInventoryNumber; then run this on PostgreSQL too.
-  it.skipIf(dialect === 'postgres')('a device saved by the form while an import runs never duplicates an inventory number (whatever its case)', async () => {
+  it('a device saved by the form while an import runs never duplicates an inventory number (whatever its case)', async () => {
     const manager = await app.as('manager');
     const lines = [HEADER];
     for (let i = 1; i <= 3000; i++) lines.push(row(`RACE-${i}`));

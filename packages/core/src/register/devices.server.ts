@@ -59,8 +59,11 @@ const inventoryTakenError = (n: string) => badInput('register.errors.inventoryTa
  * number (released at commit); SQLite writes one transaction at a time anyway.
  */
 export async function claimInventoryNumber(trx: Transaction<Database>, inventoryNumber: string, exceptId?: string) {
-  if (trx.getExecutor().adapter instanceof PostgresAdapter)
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    // Waits for a running import (it holds `share row exclusive`), so the check below sees what it wrote.
+    await sql`lock table devices in row exclusive mode`.execute(trx);
     await sql`select pg_advisory_xact_lock(hashtext(${`inventory:${inventoryNumber.toLowerCase()}`}))`.execute(trx);
+  }
   if (await inventoryTaken(trx, inventoryNumber, exceptId)) throw inventoryTakenError(inventoryNumber);
 }
 
