@@ -74,7 +74,10 @@ describe('device list', () => {
     const page = await open(deDesk, '/devices');
     expect(await page.isVisible('.devices-table')).toBe(true);
     expect(await page.isVisible('.device-cards')).toBe(false);
+    // Hydration sets the disclosure's state from the data: a click before it would be undone.
+    await page.waitForLoadState('networkidle');
     await page.click('details.filters summary');
+    expect(await page.locator('details.filters').getAttribute('open')).not.toBeNull();
     await page.selectOption('#f-anlage', '2');
     await page.selectOption('#f-status', 'in_service');
     await Promise.all([page.waitForURL(/anlage=2/), page.click('details.filters .actions button[type=submit]')]);
