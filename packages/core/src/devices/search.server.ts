@@ -28,11 +28,11 @@ export async function searchableModels(db: Kysely<Database>): Promise<(Searchabl
  */
 export async function searchFiles(db: Kysely<Database>, user: SessionUser, q: string, devices: DeviceFilter) {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
-  const base = db
+  const base = (root: Pick<Kysely<Database>, 'selectFrom'>) => root
     .selectFrom('file_texts as ft')
     .innerJoin('attachments as a', 'a.id', 'ft.attachment_id')
     .innerJoin('devices', 'devices.id', 'ft.device_id')
-    .innerJoin('device_models as m', 'm.id', 'devices.model_id')
+    .innerJoin('device_models as dm', 'dm.id', 'devices.model_id')
     .where('a.withdrawn_at', 'is', null)
     .$if(user.role === 'nurse', (qb) => qb.where('a.visibility', '=', 'all'))
     .where((eb) => devices(eb as unknown as ExpressionBuilder<Database, 'devices'>))
@@ -43,7 +43,7 @@ export async function searchFiles(db: Kysely<Database>, user: SessionUser, q: st
       'a.original_name as file_name',
       'devices.code',
       'devices.inventory_number',
-      'm.name as model_name',
+      'dm.name as model_name',
     ]);
 
   let rows: { attachment_id: string; device_id: string; page: number; file_name: string; code: string; inventory_number: string; model_name: string; snippet: string }[];
@@ -51,20 +51,23 @@ export async function searchFiles(db: Kysely<Database>, user: SessionUser, q: st
     const tsq = tsPrefixQuery(q);
     if (!tsq) return [];
     const query = sql`to_tsquery('simple', ${tsq})`;
-    // The planner misjudges prefix queries: under a LIMIT it walks the pages in key order parsing each text
-    // until ten match (a rare word: all of them, seconds), and it may pick a sequential scan that does the same.
-    // So every match is collected from the GIN index first (materialised, no limit, no sequential scan), and
-    // the snippet is cut in JS from the few pages shown (ts_headline parses the whole page again).
-    const matches = base.select('ft.text').where(sql<boolean>`to_tsvector('simple', ft.text) @@ ${query}`);
+    // The planner misjudges prefix queries: under a LIMIT, or next to a selective device filter, it walks
+    // pages in key order parsing each text (a rare word: all of them, seconds), or picks a sequential scan that
+    // does the same. So the matching pages come from the GIN index first (a materialised CTE over file_texts
+    // alone, sequential scans off in this read's own transaction) and drive the joins; the snippet is cut in JS
+    // from the few pages shown (ts_headline parses the whole page again).
     const found = await db.transaction().execute(async (trx) => {
       await sql`set local enable_seqscan = off`.execute(trx);
-      return trx
-        .with((cte) => cte('h').materialized(), () => matches)
-        .selectFrom('h')
-        .selectAll('h')
-        .orderBy('h.inventory_number')
-        .orderBy('h.attachment_id')
-        .orderBy('h.page')
+      const root = trx.with(
+        (cte) => cte('matches').materialized(),
+        (qc) => qc.selectFrom('file_texts').select(['attachment_id', 'page']).where(sql<boolean>`to_tsvector('simple', text) @@ ${query}`),
+      );
+      return base(root as unknown as Pick<Kysely<Database>, 'selectFrom'>)
+        .select('ft.text')
+        .where(sql<boolean>`(ft.attachment_id, ft.page) in (select attachment_id, page from matches)`)
+        .orderBy('devices.inventory_number')
+        .orderBy('ft.attachment_id')
+        .orderBy('ft.page')
         .limit(MAX_FILE_HITS)
         .execute();
     });
@@ -73,7 +76,7 @@ export async function searchFiles(db: Kysely<Database>, user: SessionUser, q: st
     const match = ftsMatchQuery(q);
     if (!match) return [];
     // The FTS5 table is external-content over file_texts: its rowid is file_texts' rowid.
-    rows = await base
+    rows = await base(db)
       .innerJoin(sql<{ rowid: number }>`file_texts_fts`.as('file_texts_fts'), (j) => j.on(sql<boolean>`file_texts_fts.rowid = ft.rowid`))
       .where(sql<boolean>`file_texts_fts match ${match}`)
       .select(sql<string>`snippet(file_texts_fts, 0, ${HIT_START}, ${HIT_END}, '…', 14)`.as('snippet'))
