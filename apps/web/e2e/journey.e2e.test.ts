@@ -60,7 +60,7 @@ describe('walking-skeleton journey', () => {
     await page.fill('#q', 'MT-10001');
     await Promise.all([page.waitForURL(/q=MT-10001/), page.press('#q', 'Enter')]);
     await shot(page, 'phone-devices');
-    await Promise.all([page.waitForURL(/\/d\//), page.click('a.device-row:has-text("MT-10001")')]);
+    await Promise.all([page.waitForURL(/\/d\//), page.click('a.device-row:visible:has-text("MT-10001")')]);
     deviceCode = new URL(page.url()).pathname.split('/')[2]!;
     deviceUrl = `${server.baseUrl}/d/${deviceCode}`;
     expect(await page.textContent('h1')).toContain('Perfusor Space');
@@ -186,7 +186,7 @@ describe('every page at phone and desktop size', () => {
     await page.goto(`${server.baseUrl}/devices`);
     await page.fill('#q', 'MT-10002');
     await Promise.all([page.waitForURL(/q=MT-10002/), page.press('#q', 'Enter')]);
-    await Promise.all([page.waitForURL(/\/d\//), page.click('a.device-row:has-text("MT-10002")')]);
+    await Promise.all([page.waitForURL(/\/d\//), page.click('a.device-row:visible:has-text("MT-10002")')]);
     const device = page.url();
     for (const [path, label] of [
       ['/devices', 'devices'],

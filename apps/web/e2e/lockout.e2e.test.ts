@@ -44,7 +44,7 @@ describe('lock-out loop', () => {
   it('a technician records a failed inspection on a ward device and locks it from there', async () => {
     // A device on the nurse's ward, so that she can scan it later.
     const list = await signedIn(nurse, 'pflege@demo.medreg', '/devices');
-    const first = list.locator('a.device-row').first();
+    const first = list.locator('a.device-row:visible').first();
     code = (await first.getAttribute('href'))!.split('/')[2]!;
 
     const page = await signedIn(tech, 'technik@demo.medreg', `/d/${code}`);

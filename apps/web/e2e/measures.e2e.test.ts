@@ -49,7 +49,7 @@ const submit = (page: Page) => Promise.all([page.waitForResponse((r) => r.reques
 describe('measures', () => {
   it('a technician on a phone records a repair with a photo; a refusal keeps what was typed', async () => {
     const device = await signedIn(tech, '/devices');
-    code = (await device.locator('a.device-row').first().getAttribute('href'))!.split('/')[2]!;
+    code = (await device.locator('a.device-row:visible').first().getAttribute('href'))!.split('/')[2]!;
     await device.goto(`${server.baseUrl}/d/${code}`);
     await Promise.all([device.waitForURL(/\/measure$/), device.click(`a[href="/d/${code}/measure"]`)]);
     const page = device;
@@ -111,7 +111,7 @@ describe('measures', () => {
     const nurse = await browser.newContext({ ...phone, locale: 'de-DE' });
     try {
       const refused = await openAs(nurse, server.baseUrl, 'pflege@demo.medreg', '/devices');
-      const hers = (await refused.locator('a.device-row').first().getAttribute('href'))!;
+      const hers = (await refused.locator('a.device-row:visible').first().getAttribute('href'))!;
       expect((await refused.goto(`${server.baseUrl}${hers}/measure`))?.status()).toBe(403);
       await refused.goto(`${server.baseUrl}${hers}`);
       expect(await refused.locator(`a[href="${hers}/measure"]`).count()).toBe(0);
