@@ -10,31 +10,8 @@ export const registerReaders = ['technician', 'manager', 'admin'] as const;
 /** Devices read per round trip; the detail query's IN list stays far below SQLite's parameter limit. */
 export const REGISTER_BATCH = 1000;
 
-/** One line of the register (MPBetreibV 2025 §14 / 2017 §13), with the optional fields of older versions. */
-export interface RegisterRow {
-  id: string;
-  inventoryNumber: string;
-  designation: string;
-  kind: string;
-  type: string;
-  serialNumber: string | null;
-  lotNumber: string | null;
-  acquiredYear: number | null;
-  manufacturerName: string;
-  manufacturerAddress: string;
-  building: string | null;
-  department: string | null;
-  room: string | null;
-  commissionedOn: string | null;
-  /** The device's own class, else the model's. */
-  deviceClass: string | null;
-  udiDi: string | null;
-  notifiedBody: string | null;
-  /** 1 marked, 0 not, null unknown. */
-  ceMarked: number | null;
-  anlage1: boolean;
-  anlage2: boolean;
-}
+/** One line of the register (MPBetreibV 2025 §14 / 2017 §13); its shape is the print package's RegisterPdfRow plus the id. */
+export type RegisterRow = ReturnType<typeof registerRow>;
 
 export interface RegisterReport {
   site: { id: string; name: string; address: string | null };
@@ -82,70 +59,75 @@ export async function registerReport(
   async function* rows(): AsyncGenerator<RegisterRow[]> {
     for (let i = 0; i < ids.length; i += REGISTER_BATCH) {
       const slice = ids.slice(i, i + REGISTER_BATCH);
-      const details = await db
-        .selectFrom('devices')
-        .innerJoin('device_models as m', 'm.id', 'devices.model_id')
-        .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
-        .leftJoin('departments as dep', 'dep.id', 'devices.department_id')
-        .leftJoin('buildings as b', 'b.id', 'dep.building_id')
-        .leftJoin('rooms as r', 'r.id', 'devices.room_id')
-        .where('devices.id', 'in', slice)
-        .select([
-          'devices.id',
-          'devices.inventory_number',
-          'devices.serial_number',
-          'devices.lot_number',
-          'devices.acquired_year',
-          'devices.commissioned_on',
-          'devices.device_class',
-          'devices.udi_di',
-          'devices.notified_body',
-          'devices.ce_marked',
-          'm.name as model_name',
-          'm.kind',
-          'm.type_designation',
-          'm.device_class as model_device_class',
-          'm.anlage1',
-          'm.anlage2',
-          'mf.name as manufacturer_name',
-          'mf.address as manufacturer_address',
-          'mf.country as manufacturer_country',
-          'b.name as building_name',
-          'dep.name as department_name',
-          'r.name as room_name',
-        ])
-        .execute();
+      const details = await readDetails(db, slice);
       const byId = new Map(details.map((d) => [d.id, d]));
       yield slice.flatMap((id) => {
         const d = byId.get(id);
         if (!d) return [];
-        return [
-          {
-            id: d.id,
-            inventoryNumber: d.inventory_number,
-            designation: d.model_name,
-            kind: d.kind,
-            type: d.type_designation,
-            serialNumber: d.serial_number,
-            lotNumber: d.lot_number,
-            acquiredYear: d.acquired_year,
-            manufacturerName: d.manufacturer_name,
-            manufacturerAddress: [d.manufacturer_address, d.manufacturer_country].filter(Boolean).join(', '),
-            building: d.building_name,
-            department: d.department_name,
-            room: d.room_name,
-            commissionedOn: d.commissioned_on,
-            deviceClass: d.device_class ?? d.model_device_class,
-            udiDi: d.udi_di,
-            notifiedBody: d.notified_body,
-            ceMarked: d.ce_marked,
-            anlage1: d.anlage1 === 1,
-            anlage2: d.anlage2 === 1,
-          },
-        ];
+        return [registerRow(d)];
       });
     }
   }
 
   return { site, printedBy: user.name, printedOn: today(now), total: ids.length, rows };
 }
+
+
+/** The register fields of these devices with their model, manufacturer and place. */
+const readDetails = (db: Kysely<Database>, ids: string[]) =>
+  db
+    .selectFrom('devices')
+    .innerJoin('device_models as m', 'm.id', 'devices.model_id')
+    .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
+    .leftJoin('departments as dep', 'dep.id', 'devices.department_id')
+    .leftJoin('buildings as b', 'b.id', 'dep.building_id')
+    .leftJoin('rooms as r', 'r.id', 'devices.room_id')
+    .where('devices.id', 'in', ids)
+    .select([
+      'devices.id',
+      'devices.inventory_number',
+      'devices.serial_number',
+      'devices.lot_number',
+      'devices.acquired_year',
+      'devices.commissioned_on',
+      'devices.device_class',
+      'devices.udi_di',
+      'devices.notified_body',
+      'devices.ce_marked',
+      'm.name as model_name',
+      'm.kind',
+      'm.type_designation',
+      'm.device_class as model_device_class',
+      'm.anlage1',
+      'm.anlage2',
+      'mf.name as manufacturer_name',
+      'mf.address as manufacturer_address',
+      'mf.country as manufacturer_country',
+      'b.name as building_name',
+      'dep.name as department_name',
+      'r.name as room_name',
+    ])
+    .execute();
+
+const registerRow = (d: Awaited<ReturnType<typeof readDetails>>[number]) => ({
+  id: d.id,
+  inventoryNumber: d.inventory_number,
+  designation: d.model_name,
+  kind: d.kind,
+  type: d.type_designation,
+  serialNumber: d.serial_number,
+  lotNumber: d.lot_number,
+  acquiredYear: d.acquired_year,
+  manufacturerName: d.manufacturer_name,
+  manufacturerAddress: [d.manufacturer_address, d.manufacturer_country].filter(Boolean).join(', '),
+  building: d.building_name,
+  department: d.department_name,
+  room: d.room_name,
+  commissionedOn: d.commissioned_on,
+  deviceClass: d.device_class ?? d.model_device_class,
+  udiDi: d.udi_di,
+  notifiedBody: d.notified_body,
+  ceMarked: d.ce_marked,
+  anlage1: d.anlage1 === 1,
+  anlage2: d.anlage2 === 1,
+});
