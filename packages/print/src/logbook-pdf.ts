@@ -2,22 +2,8 @@ import { formatInstant, translator, type Catalog } from '@medreg/i18n';
 import { BOLD, DASH, INK, REGULAR, type Doc, openDocument, style } from './fonts.js';
 import { HEADER_FILL, LABEL_GREY, RULE_GREY, longDate } from './instruction-matrix.js';
 
-type LogbookKind =
-  | 'inspection'
-  | 'maintenance'
-  | 'repair'
-  | 'functional_test'
-  | 'defect_report'
-  | 'incident'
-  | 'instruction'
-  | 'lock'
-  | 'release'
-  | 'relocation'
-  | 'software_update'
-  | 'commissioning'
-  | 'decommissioning'
-  | 'correction'
-  | 'note';
+/** The logbook kinds, as the catalogue names them (the same list as the database's LogbookKind). */
+type LogbookKind = keyof Catalog['kinds'];
 
 /** One device's logbook (Medizinproduktebuch, MPBetreibV 2025 §13 / 2017 §12) as handed to the inspector. */
 export interface LogbookPdfData {
