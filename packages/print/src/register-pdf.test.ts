@@ -159,6 +159,32 @@ describe('renderRegister', () => {
     expect(textOf(pdf)).toContain(`Seite ${pageCount(pdf)} von ${pageCount(pdf)}`);
   });
 
+  it('waits for a slow reader and stops reading rows when the client goes away', async () => {
+    let read = 0;
+    let closed = false;
+    async function* batches() {
+      try {
+        for (let b = 0; b < 100; b++) {
+          read++;
+          yield Array.from({ length: 40 }, (_, i) => device(b * 40 + i));
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const reader = streamRegister(data([], { total: 4000, rows: batches() })).getReader();
+    await reader.read();
+    // Nobody reads for a while: drawing must stop once the queue is full, far from the end.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const whileWaiting = read;
+    expect(whileWaiting).toBeLessThan(100);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(read).toBe(whileWaiting);
+    await reader.cancel();
+    await expect.poll(() => closed).toBe(true);
+    expect(read).toBeLessThan(100);
+  });
+
   it('a failing source errors the stream instead of ending it', async () => {
     async function* failing() {
       yield [device(1)];

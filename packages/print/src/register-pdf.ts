@@ -74,7 +74,7 @@ const documentOptions = (data: RegisterPdfData): PDFKit.PDFDocumentOptions => ({
 /** The register as one buffer (tests, small sites). */
 export async function renderRegister(data: RegisterPdfData): Promise<Buffer> {
   const { doc, done } = openDocument(documentOptions(data));
-  await drawRegister(doc, data);
+  await drawRegister(doc, data, yieldToOthers);
   return done;
 }
 
@@ -87,24 +87,50 @@ export function streamRegister(data: RegisterPdfData): ReadableStream<Uint8Array
   const { doc } = openDocument(documentOptions(data));
   // openDocument also collects every chunk for its buffer: not wanted here.
   doc.removeAllListeners('data');
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      let failed = false; // pdfkit may still flush a chunk after the failure: the stream is closed by then
-      doc.on('data', (chunk: Buffer) => failed || controller.enqueue(new Uint8Array(chunk)));
-      doc.on('end', () => failed || controller.close());
-      drawRegister(doc, data).catch((error: unknown) => {
-        failed = true;
-        controller.error(error);
-      });
+  let queue!: ReadableStreamDefaultController<Uint8Array>;
+  let cancelled = false;
+  let wake: (() => void) | null = null;
+  // Drawing waits while the client has not taken what is queued (a slow phone must not make the server hold the
+  // whole register), and stops when the client has gone.
+  const pause = async () => {
+    await yieldToOthers();
+    while (!cancelled && (queue.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (wake = resolve));
+    if (cancelled) throw new Error('register download cancelled');
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        queue = controller;
+        let failed = false; // pdfkit may still flush a chunk after the failure: the stream is closed by then
+        doc.on('data', (chunk: Buffer) => failed || cancelled || controller.enqueue(new Uint8Array(chunk)));
+        doc.on('end', () => failed || cancelled || controller.close());
+        drawRegister(doc, data, pause).catch((error: unknown) => {
+          failed = true;
+          if (!cancelled) controller.error(error);
+        });
+      },
+      pull() {
+        wake?.();
+        wake = null;
+      },
+      cancel() {
+        cancelled = true;
+        wake?.();
+        wake = null;
+      },
     },
-  });
+    // pdfkit writes many small chunks: about 256 of them may wait for the client.
+    new CountQueuingStrategy({ highWaterMark: 256 }),
+  );
 }
+
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Every row has the same height (three lines; longer text is cut with an ellipsis), so the page count is
  * known from the number of rows before the first one is read: the document streams batch by batch.
  */
-async function drawRegister(doc: Doc, data: RegisterPdfData): Promise<void> {
+async function drawRegister(doc: Doc, data: RegisterPdfData, pause: () => Promise<void>): Promise<void> {
   const { locale } = data;
   const t = translator(locale);
   const title = t('reports.register.title');
@@ -299,7 +325,7 @@ async function drawRegister(doc: Doc, data: RegisterPdfData): Promise<void> {
       onPage++;
       index++;
       // Drawing is synchronous work: let other requests of this process in every few dozen rows.
-      if (index % 40 === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (index % 40 === 0) await pause();
     }
   }
 
