@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import { stream } from 'hono/streaming';
 import { describeError, exportFilters, registerCsv, type Services } from '@medreg/core';
 import { isLocale, translator } from '@medreg/i18n';
 import { contentDisposition, type Env } from '../http.js';
@@ -23,11 +22,29 @@ export function registerCsvRoutes(app: Hono<Env>, services: Services): void {
       const d = describeError(e, t);
       return c.json({ error: d.message }, d.code === 'FORBIDDEN' ? 403 : 500);
     }
-    c.header('Content-Type', 'text/csv; charset=utf-8');
-    c.header('Content-Disposition', contentDisposition('attachment', csv.fileName));
-    c.header('Cache-Control', 'no-store');
-    return stream(c, async (s) => {
-      for await (const chunk of csv.chunks) await s.write(chunk);
+    // Pulled page by page as the client reads; a failure half-way breaks the download off (logged) instead of
+    // ending it cleanly, so nobody mistakes a cut-off export for the whole register.
+    const pages = csv.chunks;
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const next = await pages.next();
+          if (next.done) controller.close();
+          else controller.enqueue(encoder.encode(next.value));
+        } catch (error) {
+          console.error('register CSV export failed', error);
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        await pages.return(undefined);
+      },
+    });
+    return c.body(body, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': contentDisposition('attachment', csv.fileName),
+      'Cache-Control': 'no-store',
     });
   });
 }
