@@ -24,7 +24,7 @@ async function serialTaken(db: Kysely<Database>, serial: string, exceptId?: stri
   let q = db
     .selectFrom('test_instruments')
     .select('id')
-    .where(sql<string>`lower(serial_number)`, '=', serial.toLowerCase());
+    .where(sql<string>`lower(serial_number)`, '=', sql<string>`lower(${serial})`);
   if (exceptId) q = q.where('id', '!=', exceptId);
   return (await q.executeTakeFirst()) !== undefined;
 }

@@ -47,7 +47,7 @@ const conflict = () => new AppError('CONFLICT', 'errors.conflict');
 
 /** Inventory numbers are compared without case: "MT-0001" and "mt-0001" are the same label on the wall. */
 async function inventoryTaken(db: Db, inventoryNumber: string, exceptId?: string): Promise<boolean> {
-  let q = db.selectFrom('devices').select('id').where(sql<string>`lower(inventory_number)`, '=', inventoryNumber.toLowerCase());
+  let q = db.selectFrom('devices').select('id').where(sql<string>`lower(inventory_number)`, '=', sql<string>`lower(${inventoryNumber})`);
   if (exceptId) q = q.where('id', '!=', exceptId);
   return (await q.executeTakeFirst()) !== undefined;
 }

@@ -106,9 +106,13 @@ describe.each(testDialects)('register devices on %s', (dialect) => {
     const manager = await app.as('manager', 'de');
     const taken = fields();
     await manager.register.createDevice(taken);
+    // Outside ASCII too: the database compares both sides with its own lower() (SQLite folds ASCII only).
+    const umlaut = fields({ inventoryNumber: 'MT-ÄÖ-1' });
+    await manager.register.createDevice(umlaut);
     const before = await counts();
     const cases: [Record<string, unknown>, string, string][] = [
       [{ inventoryNumber: taken.inventoryNumber.toLowerCase() }, 'inventoryNumber', `Ein anderes Gerät hat schon die Inventarnummer „${taken.inventoryNumber.toLowerCase()}“.`],
+      [{ inventoryNumber: 'MT-ÄÖ-1' }, 'inventoryNumber', 'Ein anderes Gerät hat schon die Inventarnummer „MT-ÄÖ-1“.'],
       [{ inventoryNumber: '  ' }, 'inventoryNumber', 'Dieses Feld ist erforderlich.'],
       [{ modelId: 'no-such-model' }, 'modelId', 'Bitte einen Gerätetyp aus der Liste wählen.'],
       [{ siteId: 'nowhere' }, 'siteId', 'Bitte einen Standort aus der Liste wählen.'],

@@ -79,7 +79,7 @@ async function counts(db: Kysely<Database>, column: 'site_id' | 'department_id' 
 
 /** Refuses a second place of the same name under the same parent (what would the device list show?). */
 async function nameTaken(db: Kysely<Database>, level: Level, name: string, parent: { column: string; id: string } | null, exceptId?: string) {
-  let q = db.selectFrom(tables[level] as 'sites').select('id').where(sql<string>`lower(name)`, '=', name.toLowerCase());
+  let q = db.selectFrom(tables[level] as 'sites').select('id').where(sql<string>`lower(name)`, '=', sql<string>`lower(${name})`);
   if (parent) q = q.where(sql.ref(parent.column), '=', parent.id);
   if (exceptId) q = q.where('id', '!=', exceptId);
   if (await q.executeTakeFirst()) throw badInput('register.errors.locationExists', { name }, 'name');
@@ -87,39 +87,41 @@ async function nameTaken(db: Kysely<Database>, level: Level, name: string, paren
 
 /** Adds a place; its history starts with its name (who added it, when). */
 export async function createLocation(services: Services, user: SessionUser, input: z.output<typeof createLocationInput>) {
-  const { db } = services;
   const newId = crypto.randomUUID();
-  switch (input.level) {
-    case 'site':
-      await nameTaken(db, 'site', input.name, null);
-      await db.insertInto('sites').values({ id: newId, name: input.name, address: input.address ?? null, created_at: services.now().toISOString() }).execute();
-      break;
-    case 'building': {
-      const site = await db.selectFrom('sites').select('id').where('id', '=', input.siteId).executeTakeFirst();
-      if (!site) throw badInput('register.errors.unknownSite', {}, 'siteId');
-      await nameTaken(db, 'building', input.name, { column: 'site_id', id: site.id });
-      await db.insertInto('buildings').values({ id: newId, site_id: site.id, name: input.name }).execute();
-      break;
+  // The place and the start of its history, or neither.
+  await services.db.transaction().execute(async (db) => {
+    switch (input.level) {
+      case 'site':
+        await nameTaken(db, 'site', input.name, null);
+        await db.insertInto('sites').values({ id: newId, name: input.name, address: input.address ?? null, created_at: services.now().toISOString() }).execute();
+        break;
+      case 'building': {
+        const site = await db.selectFrom('sites').select('id').where('id', '=', input.siteId).executeTakeFirst();
+        if (!site) throw badInput('register.errors.unknownSite', {}, 'siteId');
+        await nameTaken(db, 'building', input.name, { column: 'site_id', id: site.id });
+        await db.insertInto('buildings').values({ id: newId, site_id: site.id, name: input.name }).execute();
+        break;
+      }
+      case 'department': {
+        const building = await db.selectFrom('buildings').select(['id', 'site_id']).where('id', '=', input.buildingId).executeTakeFirst();
+        if (!building) throw badInput('register.errors.unknownBuilding', {}, 'buildingId');
+        await nameTaken(db, 'department', input.name, { column: 'site_id', id: building.site_id });
+        await db
+          .insertInto('departments')
+          .values({ id: newId, site_id: building.site_id, building_id: building.id, name: input.name, kind: input.kind, cost_centre: input.costCentre ?? null })
+          .execute();
+        break;
+      }
+      case 'room': {
+        const department = await db.selectFrom('departments').select('id').where('id', '=', input.departmentId).executeTakeFirst();
+        if (!department) throw badInput('register.errors.unknownDepartment', {}, 'departmentId');
+        await nameTaken(db, 'room', input.name, { column: 'department_id', id: department.id });
+        await db.insertInto('rooms').values({ id: newId, department_id: department.id, name: input.name, floor: input.floor ?? null }).execute();
+        break;
+      }
     }
-    case 'department': {
-      const building = await db.selectFrom('buildings').select(['id', 'site_id']).where('id', '=', input.buildingId).executeTakeFirst();
-      if (!building) throw badInput('register.errors.unknownBuilding', {}, 'buildingId');
-      await nameTaken(db, 'department', input.name, { column: 'site_id', id: building.site_id });
-      await db
-        .insertInto('departments')
-        .values({ id: newId, site_id: building.site_id, building_id: building.id, name: input.name, kind: input.kind, cost_centre: input.costCentre ?? null })
-        .execute();
-      break;
-    }
-    case 'room': {
-      const department = await db.selectFrom('departments').select('id').where('id', '=', input.departmentId).executeTakeFirst();
-      if (!department) throw badInput('register.errors.unknownDepartment', {}, 'departmentId');
-      await nameTaken(db, 'room', input.name, { column: 'department_id', id: department.id });
-      await db.insertInto('rooms').values({ id: newId, department_id: department.id, name: input.name, floor: input.floor ?? null }).execute();
-      break;
-    }
-  }
-  await recordChanges(db, { userId: user.id, at: services.now().toISOString() }, input.level, newId, {}, { name: input.name });
+    await recordChanges(db, { userId: user.id, at: services.now().toISOString() }, input.level, newId, {}, { name: input.name });
+  });
   return { id: newId };
 }
 

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { escapeLike } from '../devices/queries.server.js';
-import { setAssignments } from '../inspections/assignments.server.js';
 import { today } from '../inspections/due.js';
 import { refreshObligationsOfModels } from '../inspections/obligations.server.js';
 import { onlyType } from '../inspections/types.server.js';
@@ -52,7 +51,7 @@ export type ModelInput = z.output<typeof modelInput>;
 const yesNo = (v: number | boolean) => (v ? 'yes' : 'no');
 
 async function manufacturerTaken(db: Kysely<Database>, name: string, exceptId?: string) {
-  let q = db.selectFrom('manufacturers').select('id').where(sql<string>`lower(name)`, '=', name.toLowerCase());
+  let q = db.selectFrom('manufacturers').select('id').where(sql<string>`lower(name)`, '=', sql<string>`lower(${name})`);
   if (exceptId) q = q.where('id', '!=', exceptId);
   return (await q.executeTakeFirst()) !== undefined;
 }
@@ -157,8 +156,8 @@ async function checkModel(db: Kysely<Database>, input: ModelInput, exceptId?: st
     .selectFrom('device_models')
     .select('id')
     .where('manufacturer_id', '=', input.manufacturerId)
-    .where(sql<string>`lower(name)`, '=', input.name.toLowerCase())
-    .where(sql<string>`lower(type_designation)`, '=', input.typeDesignation.toLowerCase());
+    .where(sql<string>`lower(name)`, '=', sql<string>`lower(${input.name})`)
+    .where(sql<string>`lower(type_designation)`, '=', sql<string>`lower(${input.typeDesignation})`);
   if (exceptId) q = q.where('id', '!=', exceptId);
   if (await q.executeTakeFirst()) throw badInput('register.errors.modelExists', { name: input.name, type: input.typeDesignation }, 'name');
   return manufacturer;
@@ -171,24 +170,27 @@ async function checkTypes(db: Kysely<Database>, ids: string[]) {
 }
 
 /**
- * Gives the model exactly these inspection types through the types' own assignment (setAssignments: each type's
- * version guards it and its devices' obligations are rewritten). A type keeps the model's interval it had.
+ * Gives the model exactly these inspection types, inside the caller's transaction. A type that stays keeps the
+ * model's interval; each type whose assignment changed has its version raised (an editor open on it must reload,
+ * as after its own assignment edit), and the model's devices get their obligations rewritten once.
  */
-async function assignTypes(services: Services, modelId: string, wanted: string[]) {
-  const { db } = services;
-  const types = await db.selectFrom('inspection_types').select(['id', 'code', 'version']).where('archived_at', 'is', null).execute();
-  const rows = await db.selectFrom('model_inspection_types').select(['model_id', 'inspection_type_id', 'interval_months']).execute();
+async function assignTypes(trx: Transaction<Database>, modelId: string, wanted: string[], day: string) {
+  const types = await trx.selectFrom('inspection_types').select(['id', 'code']).where('archived_at', 'is', null).execute();
+  const had = new Set(
+    (await trx.selectFrom('model_inspection_types').select('inspection_type_id').where('model_id', '=', modelId).execute()).map((r) => r.inspection_type_id),
+  );
   const want = new Set(wanted);
-  const before = types.filter((t) => rows.some((r) => r.model_id === modelId && r.inspection_type_id === t.id)).map((t) => t.code).sort();
-  for (const type of types) {
-    const mine = rows.filter((r) => r.inspection_type_id === type.id);
-    const has = mine.some((r) => r.model_id === modelId);
-    if (has === want.has(type.id)) continue;
-    const models = Object.fromEntries(mine.filter((r) => r.model_id !== modelId).map((r) => [r.model_id, r.interval_months]));
-    if (!has) models[modelId] = null;
-    await setAssignments(services, { id: type.id, version: type.version, models });
+  const removed = types.filter((t) => had.has(t.id) && !want.has(t.id)).map((t) => t.id);
+  const added = wanted.filter((id) => !had.has(id));
+  if (removed.length) await trx.deleteFrom('model_inspection_types').where('model_id', '=', modelId).where('inspection_type_id', 'in', removed).execute();
+  if (added.length)
+    await trx.insertInto('model_inspection_types').values(added.map((id) => ({ model_id: modelId, inspection_type_id: id, interval_months: null }))).execute();
+  if (removed.length || added.length) {
+    await trx.updateTable('inspection_types').set((eb) => ({ version: eb('version', '+', 1) })).where('id', 'in', [...removed, ...added]).execute();
+    await refreshObligationsOfModels(trx, [modelId], day);
   }
-  return { before: before.join(', '), after: types.filter((t) => want.has(t.id)).map((t) => t.code).sort().join(', ') };
+  const codes = (keep: (id: string) => boolean) => types.filter((t) => keep(t.id)).map((t) => t.code).sort().join(', ');
+  return { before: codes((id) => had.has(id)), after: codes((id) => want.has(id)) };
 }
 
 /** Adds a model; its history starts with its fields as entered. */
@@ -202,20 +204,17 @@ export async function createModel(services: Services, user: SessionUser, input: 
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('device_models').values({ id: newId, ...columns, created_at: at }).execute();
     // Unset optional fields are left out, so the history shows only what was entered.
-    await recordChanges(trx, { userId: user.id, at }, 'model', newId, {}, readableModel(columns, manufacturer.name));
+    const fields = readableModel(columns, manufacturer.name);
+    const types = input.typeIds.length ? { inspection_types: (await assignTypes(trx, newId, input.typeIds, today(services.now()))).after } : {};
+    await recordChanges(trx, { userId: user.id, at }, 'model', newId, {}, { ...fields, ...types });
   });
-  // A new model has no devices yet, so its assignments rewrite no obligations.
-  if (input.typeIds.length) {
-    const codes = await assignTypes(services, newId, input.typeIds);
-    await recordChanges(db, { userId: user.id, at }, 'model', newId, {}, { inspection_types: codes.after });
-  }
   return { id: newId };
 }
 
 const conflictOr404 = async (db: Kysely<Database>, modelId: string) =>
   (await db.selectFrom('device_models').select('id').where('id', '=', modelId).executeTakeFirst()) ? new AppError('CONFLICT', 'errors.conflict') : notFound();
 
-/** Saves a model's fields under its version; a changed Anlage rewrites its devices' obligations in the same transaction. */
+/** Saves a model's fields under its version, with a history row per changed field. */
 export async function updateModel(services: Services, user: SessionUser, input: z.output<typeof updateModelInput>) {
   const { db } = services;
   const current = await db
@@ -237,7 +236,7 @@ export async function updateModel(services: Services, user: SessionUser, input: 
       .where('id', '=', input.id)
       .where('version', '=', input.version)
       .executeTakeFirst();
-    if (Number(res.numUpdatedRows) !== 1) throw await conflictOr404(db, input.id);
+    if (Number(res.numUpdatedRows) !== 1) throw await conflictOr404(trx, input.id);
     const changed = await recordChanges(
       trx,
       { userId: user.id, at },
@@ -246,10 +245,8 @@ export async function updateModel(services: Services, user: SessionUser, input: 
       readableModel(current, current.manufacturer_name),
       readableModel(columns, manufacturer.name),
     );
-    let devices = 0;
-    if (current.anlage1 !== columns.anlage1 || current.anlage2 !== columns.anlage2)
-      devices = await refreshObligationsOfModels(trx, [input.id], today(services.now()));
-    return { version: input.version + 1, changed, devices };
+    // Obligations come from the assigned inspection types, not from the Anlage flags: nothing to rewrite here.
+    return { version: input.version + 1, changed };
   });
 }
 
@@ -260,17 +257,19 @@ export async function setModelTypes(services: Services, user: SessionUser, input
   if (!current) throw notFound();
   if (current.version !== input.version) throw new AppError('CONFLICT', 'errors.conflict');
   await checkTypes(db, input.typeIds);
-  const res = await db
-    .updateTable('device_models')
-    .set((eb) => ({ version: eb('version', '+', 1) }))
-    .where('id', '=', input.id)
-    .where('version', '=', input.version)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) throw await conflictOr404(db, input.id);
-  const codes = await assignTypes(services, input.id, input.typeIds);
   const at = services.now().toISOString();
-  await recordChanges(db, { userId: user.id, at }, 'model', input.id, { inspection_types: codes.before }, { inspection_types: codes.after });
-  return { version: input.version + 1 };
+  return db.transaction().execute(async (trx) => {
+    const res = await trx
+      .updateTable('device_models')
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', input.id)
+      .where('version', '=', input.version)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) throw await conflictOr404(trx, input.id);
+    const codes = await assignTypes(trx, input.id, input.typeIds, today(services.now()));
+    await recordChanges(trx, { userId: user.id, at }, 'model', input.id, { inspection_types: codes.before }, { inspection_types: codes.after });
+    return { version: input.version + 1 };
+  });
 }
 
 /** One model's page: its fields with the version, its inspection types, the manufacturers to choose from, history. */
