@@ -154,7 +154,7 @@ describe('register management', () => {
     await p.fill('#reason', 'Beyond economic repair');
     await submit(p, 'form[action="?/decommission"]', /decommissioned=1/);
     expect(await p.textContent('main [role=status] .alert')).toBe('Device decommissioned.');
-    expect(await p.textContent('main .badge')).toBe('decommissioned');
+    expect(await p.textContent('main .badge')).toBe('Decommissioned');
     // Gone from the forms: a decommissioned device is not moved or decommissioned again.
     expect(await p.$('form[action="?/move"]')).toBeNull();
     expect(await p.textContent('#history-title + ol')).toContain('decommissioned');

@@ -4,7 +4,8 @@ import { failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Managers and admins verify the logbook hash chains here (the API refuses other roles: a 403 page). */
-export const load: PageServerLoad = async ({ locals, url }) => {
+export const load: PageServerLoad = async ({ locals, url, depends }) => {
+  depends('app:integrity');
   try {
     return { status: await locals.api.integrity.status(), started: url.searchParams.has('started') };
   } catch (e) {
