@@ -33,6 +33,7 @@ export async function registerReport(
   user: SessionUser,
   siteId: string,
   now: Date,
+  batch = REGISTER_BATCH,
 ): Promise<RegisterReport> {
   if (!(registerReaders as readonly string[]).includes(user.role)) throw new AppError('FORBIDDEN', 'errors.forbidden');
   const site = await db.selectFrom('sites').select(['id', 'name', 'address']).where('id', '=', siteId).executeTakeFirst();
@@ -57,8 +58,8 @@ export async function registerReport(
   const ids = ordered.map((r) => r.id);
 
   async function* rows(): AsyncGenerator<RegisterRow[]> {
-    for (let i = 0; i < ids.length; i += REGISTER_BATCH) {
-      const slice = ids.slice(i, i + REGISTER_BATCH);
+    for (let i = 0; i < ids.length; i += batch) {
+      const slice = ids.slice(i, i + batch);
       const details = await readDetails(db, slice);
       const byId = new Map(details.map((d) => [d.id, d]));
       yield slice.flatMap((id) => {
