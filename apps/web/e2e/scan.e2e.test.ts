@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, login, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * The scan page in a real browser: Chromium's fake camera films a printed QR label, the page decodes it
@@ -39,9 +39,8 @@ const cameraBrowser = (video: string) =>
 
 async function signedIn(b: Browser, options: Parameters<Browser['newContext']>[0]): Promise<{ ctx: BrowserContext; page: Page }> {
   const ctx = await b.newContext(options);
-  const page = await ctx.newPage();
-  await page.goto(`${server.baseUrl}/login`);
-  await login(page, 'technik@demo.medreg');
+  // openAs retries a sign-in the rate limit refused (this file signs in several times in a row).
+  const page = await openAs(ctx, server.baseUrl, 'technik@demo.medreg', '/');
   return { ctx, page };
 }
 
@@ -62,7 +61,7 @@ beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(), launchChromium()]);
   const { ctx, page } = await signedIn(browser, { ...phone, locale: 'de-DE' });
   await page.goto(`${server.baseUrl}/devices?q=MT-10005`);
-  await Promise.all([page.waitForURL(/\/d\//), page.click('a.device-row:has-text("MT-10005")')]);
+  await Promise.all([page.waitForURL(/\/d\//), page.click('a.device-row:visible:has-text("MT-10005")')]);
   code = path(page).split('/')[2]!;
   await ctx.close();
   [labelCamera, otherCamera] = await Promise.all([
