@@ -1,7 +1,7 @@
 import { type Expression, type ExpressionBuilder, type Kysely, PostgresAdapter, type SqlBool, sql } from 'kysely';
 import type { Database, DeviceStatus } from '@medreg/db';
 import type { SessionUser } from '../context.js';
-import { today } from '../inspections/due.js';
+import { dueBounds, dueState } from '../inspections/due.js';
 import { visibleTo } from './access.js';
 import { matchModels } from './search.js';
 import { searchableModels, searchFiles } from './search.server.js';
@@ -47,17 +47,15 @@ export interface DeviceListQuery {
   files?: boolean | undefined;
 }
 
-const DUE_SOON_DAYS = 30;
 /** Above `largeResult` matches a page is cut while walking the sort order instead of sorting the matches (tests lower it). */
 export const listTuning = { largeResult: 5000 };
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * The register list: a search box (inventory and serial number by prefix, any case; model designation, kind,
  * type and manufacturer by word with typos allowed), filters, a sort, a page, the total and counts by kind of
  * the whole filtered set, and, with `files`, hits in the text of the devices' PDF files.
  */
-export async function listDevices(db: Kysely<Database>, user: SessionUser, query: DeviceListQuery, on: string = today(new Date())) {
+export async function listDevices(db: Kysely<Database>, user: SessionUser, query: DeviceListQuery, on: string) {
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   const q = query.q?.trim() ?? '';
   const sort = query.sort ?? 'inventory';
@@ -102,7 +100,7 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
           query.due === 'overdue'
             ? obligations.where('o.due_on', '<', on)
             : query.due === 'soon'
-              ? obligations.where('o.due_on', '>=', on).where('o.due_on', '<=', addDays(on, DUE_SOON_DAYS))
+              ? obligations.where('o.due_on', '>=', on).where('o.due_on', '<=', dueBounds(on).in30)
               : obligations.where('o.failed', '=', 1);
         // Next to a narrow filter, and while walking the sort order for a page, each device probes its own
         // obligations; to count a wide set, the due devices are collected once from the due-date index. Failed
@@ -219,16 +217,16 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
   ]);
   const dueOf = new Map(dueRows.map((r) => [r.device_id, r]));
   const rowOf = new Map(rows.map((r) => [r.id, r]));
-  const soonLimit = addDays(on, DUE_SOON_DAYS);
   const items = pageIds.flatMap((id) => {
     const r = rowOf.get(id);
     if (!r) return [];
     const { favourite_of, ...rest } = r;
     const d = dueOf.get(id);
     const nextDueOn = d?.next_due_on ? String(d.next_due_on) : null;
-    const dueState: 'failed' | 'overdue' | 'soon' | null =
-      Number(d?.failed ?? 0) === 1 ? 'failed' : nextDueOn && nextDueOn < on ? 'overdue' : nextDueOn && nextDueOn <= soonLimit ? 'soon' : null;
-    return [{ ...rest, favourite: favourite_of !== null, next_due_on: nextDueOn, due_state: dueState }];
+    const state = nextDueOn ? dueState(nextDueOn, on) : null;
+    const due_state: 'failed' | 'overdue' | 'soon' | null =
+      Number(d?.failed ?? 0) === 1 ? 'failed' : state === 'overdue' ? 'overdue' : state === 'due_soon' ? 'soon' : null;
+    return [{ ...rest, favourite: favourite_of !== null, next_due_on: nextDueOn, due_state }];
   });
   return { items, total, page: query.page, pageSize: query.pageSize, kinds, fileHits };
 }

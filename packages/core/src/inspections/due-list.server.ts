@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { sql, type Kysely } from 'kysely';
 import { UTCDate } from '@date-fns/utc';
-import { addDays, addMonths, endOfISOWeek, endOfMonth, formatISO } from 'date-fns';
+import { addDays, formatISO } from 'date-fns';
 import type { Database } from '@medreg/db';
 import type { SessionUser } from '../context.js';
 import { canSeeAllDevices, visibleTo } from '../devices/access.js';
 import { locationText } from '../devices/queries.server.js';
-import type { CalendarDate } from './due.js';
+import { dueBounds, type CalendarDate } from './due.js';
 import { assignedTypesOf } from './queries.server.js';
 
 /**
@@ -33,17 +33,6 @@ export type DueScope = z.output<typeof dueScopeInput>;
 const day = (d: Date) => formatISO(d, { representation: 'date' });
 const parse = (d: CalendarDate) => new UTCDate(`${d}T00:00:00Z`);
 
-/** The calendar bounds the windows are measured against. */
-export function dueBounds(today: CalendarDate) {
-  const t = parse(today);
-  return {
-    today,
-    weekEnd: day(endOfISOWeek(t)),
-    monthEnd: day(endOfMonth(t)),
-    nextMonthEnd: day(endOfMonth(addMonths(t, 1))),
-    in30: day(addDays(t, 30)),
-  };
-}
 
 export type DueItemState = 'failed' | 'overdue' | 'week' | 'month' | 'later';
 export function dueItemState(dueOn: CalendarDate, failed: boolean, b: ReturnType<typeof dueBounds>): DueItemState {

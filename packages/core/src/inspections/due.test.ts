@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dueState, nextDueDate, today } from './due.js';
-import { dueBounds, dueItemState } from './due-list.server.js';
+import { dueBounds, dueState, nextDueDate, today } from './due.js';
+import { dueItemState } from './due-list.server.js';
 
 describe('nextDueDate', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { UTCDate } from '@date-fns/utc';
-import { addMonths, differenceInCalendarDays, endOfMonth, endOfYear, formatISO } from 'date-fns';
+import { addDays, addMonths, differenceInCalendarDays, endOfISOWeek, endOfMonth, endOfYear, formatISO } from 'date-fns';
 import type { Anchor } from '@medreg/db';
 
 /** A calendar date 'YYYY-MM-DD'. */
@@ -41,4 +41,16 @@ export function dueState(dueOn: CalendarDate, today: CalendarDate, soonDays = 30
 /** Today's date in the hospital's time zone. */
 export function today(now: Date, timeZone = 'Europe/Berlin'): CalendarDate {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+/** The calendar bounds the windows are measured against. */
+export function dueBounds(today: CalendarDate) {
+  const t = parse(today);
+  return {
+    today,
+    weekEnd: format(endOfISOWeek(t)),
+    monthEnd: format(endOfMonth(t)),
+    nextMonthEnd: format(endOfMonth(addMonths(t, 1))),
+    in30: format(addDays(t, 30)),
+  };
 }

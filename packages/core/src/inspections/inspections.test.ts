@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import { createTestApp, jpegWithGps, photo, rejection, type TestApp } from '../testing.js';
-import { nextDueDate, today } from './due.js';
-import { dueBounds, snapshotCompliance } from './due-list.server.js';
+import { dueBounds, nextDueDate, today } from './due.js';
+import { snapshotCompliance } from './due-list.server.js';
 import { assignedTypesOf } from './queries.server.js';
 
 /** Recording inspections against the stored obligations, the due list and its counts. */
