@@ -139,7 +139,8 @@ type Found<T> = { ok: true; value: T } | { ok: false; key: MessageKey; params: P
 
 /**
  * The dry run: every row resolved against the register and judged by the device form's schema. Nothing is
- * written. The import runs the same check inside its transaction.
+ * written. The import checks it again when it starts; inside its transaction it re-checks only the inventory
+ * numbers (a model or place removed in between fails a foreign key and rolls everything back).
  */
 export async function checkRows(
   db: Db,

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, RegisterEntity } from '@medreg/db';
+import { timeOrderedId } from '../ids.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -9,17 +10,12 @@ const shown = (v: Shown): string | null => (v === null || v === undefined || v =
 
 let lastMs = 0;
 let counter = 0;
-/**
- * A UUID-shaped id that sorts by creation (milliseconds, then a counter, then randomness, like UUIDv7), so the
- * history stays newest first even where two changes carry the same time.
- */
-function timeOrderedId(): string {
+/** Ids that sort by creation, so the history stays newest first even where two changes carry the same time. */
+function nextId(): string {
   const ms = Date.now();
   counter = ms === lastMs ? counter + 1 : 0;
   lastMs = ms;
-  const random = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
-  const hex = ms.toString(16).padStart(12, '0') + (counter & 0xffff).toString(16).padStart(4, '0') + random;
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return timeOrderedId(ms, counter);
 }
 
 /**
@@ -40,7 +36,7 @@ export async function recordChanges(
       .insertInto('register_changes')
       .values(
         fields.map((field) => ({
-          id: timeOrderedId(),
+          id: nextId(),
           entity,
           entity_id: entityId,
           field,
