@@ -1,4 +1,4 @@
-import { fail } from '@sveltejs/kit';
+import { error, fail } from '@sveltejs/kit';
 import { describeError } from '@medreg/core';
 import type { Translate } from '@medreg/i18n';
 
@@ -16,4 +16,11 @@ export function failFrom(error: unknown, t: Translate, values: Record<string, un
   const d = describeError(error, t);
   if (d.code === 'INTERNAL_SERVER_ERROR') console.error(error);
   return fail(status[d.code] ?? 500, { message: d.message, fieldErrors: d.fieldErrors ?? {}, values });
+}
+
+/** A page load whose procedure refused: the error page with the matching status (403, 404, …) and message. */
+export function errorFrom(e: unknown, t: Translate): never {
+  const d = describeError(e, t);
+  if (d.code === 'INTERNAL_SERVER_ERROR') console.error(e);
+  error(status[d.code] ?? 500, d.message);
 }

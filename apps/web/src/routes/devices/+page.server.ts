@@ -1,6 +1,6 @@
-import { error, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import { describeError } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 25;
@@ -49,8 +49,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       return { filters, options, lockedCount, result: { items: [], total: 0, page: 1, pageSize: PAGE_SIZE, kinds: [], fileHits: [] }, refused: { message: d.message, fieldErrors } };
     }
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : d.code === 'UNAUTHORIZED' ? 401 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

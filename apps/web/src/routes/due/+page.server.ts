@@ -1,6 +1,5 @@
-import { error } from '@sveltejs/kit';
-import { describeError, dueWindows, type DueWindow } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { dueWindows, type DueWindow } from '@medreg/core';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 const PAGE_SIZE = 50;
@@ -24,8 +23,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     ]);
     return { scope, window, windows: dueWindows, filters, overview, list, reminders };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : d.code === 'UNAUTHORIZED' ? 401 : d.code === 'BAD_REQUEST' ? 400 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

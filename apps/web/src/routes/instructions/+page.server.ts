@@ -1,6 +1,6 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError, today } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { today } from '@medreg/core';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Instructions for technicians and managers: open requests to plan from, and the appointed persons. */
@@ -23,8 +23,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       flash: url.searchParams.has('appointed') ? ('instruction.appointed' as const) : url.searchParams.has('ended') ? ('instruction.appointmentEnded' as const) : null,
     };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : 400, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

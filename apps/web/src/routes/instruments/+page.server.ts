@@ -1,6 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 const FLASHES = { created: 'instruments.created', updated: 'instruments.updated', retired: 'instruments.retiredDone' } as const;
@@ -13,8 +12,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       flash: Object.entries(FLASHES).find(([flag]) => url.searchParams.has(flag))?.[1] ?? null,
     };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

@@ -1,6 +1,5 @@
-import { error } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
 import { LABEL_LAYOUTS, type LabelLayout } from '@medreg/print';
+import { errorFrom } from '$lib/server/forms';
 import type { PageServerLoad } from './$types';
 
 const isLayout = (v: string | null): v is LabelLayout => v !== null && v in LABEL_LAYOUTS;
@@ -21,7 +20,6 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     const startAt = (position: number) => `/labels?${new URLSearchParams([...query].filter(([k]) => k !== 'lang' && k !== 'skip').concat([['skip', String(position)]]))}`;
     return { options, selection, layout, skip, perSheet, count, pages, pdfHref: `/api/labels.pdf?${query}`, positions: Array.from({ length: perSheet }, (_, i) => startAt(i)), columns: LABEL_LAYOUTS[layout].columns, layouts: Object.keys(LABEL_LAYOUTS) as LabelLayout[] };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : 400, d.message);
+    errorFrom(e, locals.t);
   }
 };

@@ -1,6 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 const FLASHES = ['created', 'renamed', 'moved'] as const;
@@ -10,8 +9,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   try {
     return { sites: await locals.api.register.locations(), flash: FLASHES.find((f) => url.searchParams.has(f)) ?? null };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

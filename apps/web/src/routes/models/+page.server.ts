@@ -1,6 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Device models with search, and the manufacturers, for managers and admins. */
@@ -11,8 +10,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     const flash = url.searchParams.has('manufacturerCreated') ? 'created' : url.searchParams.has('manufacturerSaved') ? 'saved' : null;
     return { q, models, manufacturers, flash };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

@@ -1,6 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Managers and admins verify the logbook hash chains here (the API refuses other roles: a 403 page). */
@@ -9,8 +8,7 @@ export const load: PageServerLoad = async ({ locals, url, depends }) => {
   try {
     return { status: await locals.api.integrity.status(), started: url.searchParams.has('started') };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

@@ -1,6 +1,6 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError, today } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { today } from '@medreg/core';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { LogbookKind } from '@medreg/db';
 import type { MessageKey } from '@medreg/i18n';
 import type { Actions, PageServerLoad } from './$types';
@@ -54,8 +54,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       flash: Object.entries(FLASHES).find(([flag]) => url.searchParams.has(flag))?.[1] ?? null,
     };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'NOT_FOUND' ? 404 : 400, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

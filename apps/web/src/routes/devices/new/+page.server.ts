@@ -1,6 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import { deviceForm } from './form-values';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -9,8 +8,7 @@ export const load: PageServerLoad = async ({ locals }) => {
   try {
     return { options: await locals.api.register.options() };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

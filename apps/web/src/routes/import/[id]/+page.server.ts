@@ -1,5 +1,4 @@
-import { error } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
+import { errorFrom } from '$lib/server/forms';
 import type { PageServerLoad } from './$types';
 
 /** How far an import is; the page reloads this while it runs. */
@@ -8,7 +7,6 @@ export const load: PageServerLoad = async ({ locals, params, depends }) => {
   try {
     return { progress: await locals.api.imports.progress({ importId: params.id }) };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : d.code === 'NOT_FOUND' ? 404 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };

@@ -1,5 +1,4 @@
-import { error } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
+import { errorFrom } from '$lib/server/forms';
 import type { PageServerLoad } from './$types';
 
 /** `?scope=department:<id>` or `site:<id>`; without one, the first ward. */
@@ -14,7 +13,6 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     const matrix = await locals.api.instructions.matrix({ scope, includeBlocked });
     return { scopes, scopeParam: raw, includeBlocked, onlyGaps, matrix, siteId: kind === 'site' ? id : (scopes.departments.find((d) => d.id === id)?.site_id ?? '') };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : d.code === 'NOT_FOUND' ? 404 : 400, d.message);
+    errorFrom(e, locals.t);
   }
 };

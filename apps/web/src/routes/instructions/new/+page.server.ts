@@ -1,6 +1,6 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError, today } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { today } from '@medreg/core';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 /** `?model=&site=&department=&trainees=a,b`: "plan a session" from requests or the matrix prefills it. */
@@ -14,8 +14,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     // The session's id, fixed when the form opens: a double submit records it once.
     return { ...options, departmentId: departmentId ?? '', modelId, siteId, chosen, today: today(new Date()), sessionId: crypto.randomUUID() };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : 400, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

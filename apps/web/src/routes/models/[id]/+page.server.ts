@@ -1,6 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import { modelForm, typeIdsOf } from '../form-values';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -11,8 +10,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
     const [model, options] = await Promise.all([locals.api.register.model({ id: params.id }), locals.api.register.modelOptions()]);
     return { ...model, options, flash: FLASHES.find((f) => url.searchParams.has(f)) ?? null };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : d.code === 'NOT_FOUND' ? 404 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

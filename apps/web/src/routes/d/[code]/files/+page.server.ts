@@ -1,6 +1,6 @@
 import { error, redirect } from '@sveltejs/kit';
-import { describeError, DEVICE_FILE_PURPOSES, MAX_IMAGE_BYTES, MAX_PDF_BYTES } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { DEVICE_FILE_PURPOSES, MAX_IMAGE_BYTES, MAX_PDF_BYTES } from '@medreg/core';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 const FLASHES = { uploaded: 'files.uploaded', withdrawn: 'files.withdrawnDone' } as const;
@@ -19,8 +19,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       flash: Object.entries(FLASHES).find(([flag]) => url.searchParams.has(flag))?.[1] ?? null,
     };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'NOT_FOUND' ? 404 : d.code === 'FORBIDDEN' ? 403 : 400, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

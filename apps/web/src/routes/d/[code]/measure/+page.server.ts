@@ -1,6 +1,6 @@
 import { error, redirect } from '@sveltejs/kit';
-import { describeError, MAX_PHOTO_BYTES, measureKinds, today } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { MAX_PHOTO_BYTES, measureKinds, today } from '@medreg/core';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Maintenance, repair, functional test or software update, at the device on a phone (`?kind=` preselects one). */
@@ -20,8 +20,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       submissionId: crypto.randomUUID(),
     };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'NOT_FOUND' ? 404 : 400, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

@@ -1,6 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 /** A device's obligations with its overrides, for managers and admins (the API refuses everyone else). */
@@ -12,8 +11,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       flash: flag ? (`inspectionTypes.override.${flag}` as 'inspectionTypes.override.saved') : null,
     };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : d.code === 'NOT_FOUND' ? 404 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

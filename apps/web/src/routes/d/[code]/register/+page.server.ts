@@ -1,6 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import { deviceForm } from '../../../devices/new/form-values';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -12,8 +11,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
     const flash = FLASHES.find((f) => url.searchParams.has(f)) ?? null;
     return { ...(await locals.api.register.device({ code: params.code })), flash, changedCount: Number(url.searchParams.get('saved') ?? 0) };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : d.code === 'NOT_FOUND' ? 404 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

@@ -1,6 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params }) => {
@@ -9,8 +8,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
     const options = await locals.api.lockout.releaseOptions({ deviceId: device.id });
     return { device, ...options };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : 404, d.message);
+    errorFrom(e, locals.t);
   }
 };
 

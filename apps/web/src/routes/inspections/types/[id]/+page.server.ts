@@ -1,7 +1,6 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError } from '@medreg/core';
+import { redirect } from '@sveltejs/kit';
 import type { MessageKey } from '@medreg/i18n';
-import { failFrom } from '$lib/server/forms';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import { postedValues } from '$lib/type-editor';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -24,8 +23,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       modelsSaved: url.searchParams.has('assigned'),
     };
   } catch (e) {
-    const d = describeError(e, locals.t);
-    error(d.code === 'FORBIDDEN' ? 403 : d.code === 'NOT_FOUND' ? 404 : 500, d.message);
+    errorFrom(e, locals.t);
   }
 };
 
