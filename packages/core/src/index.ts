@@ -12,6 +12,7 @@ export { nextDueDate, today } from './inspections/due.js';
 export { labelData, labelSelectionInput, MAX_LABELS } from './labels/labels.server.js';
 export { labelPrinters } from './labels/router.js';
 export { describeError, type DescribedError } from './trpc/describe.js';
+export { procedurePolicy, routePolicy, type Access } from './trpc/policy.js';
 export { withClientIp } from './users/auth.server.js';
 export { calendarFeed } from './inspections/calendar.server.js';
 export { smtpFromEnv, type SmtpConfig } from './inspections/digest.server.js';
