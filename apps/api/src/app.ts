@@ -1,5 +1,6 @@
 import { trpcServer } from '@hono/trpc-server';
 import { Hono, type Context as HonoContext } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import Papa from 'papaparse';
 import { z } from 'zod';
 import {
@@ -12,6 +13,7 @@ import {
   labelPrinters,
   labelSelectionInput,
   lockoutCardData,
+  MAX_REQUEST_BYTES,
   mtkStickerData,
   readAttachment,
   requestLocale,
@@ -32,6 +34,18 @@ import { LABEL_LAYOUTS, renderInstructionMatrix, renderInstructionRecord, render
  */
 export function createApiApp(services: Services) {
   const app = new Hono<Env>();
+
+  // One ceiling for every body, checked before anything reads it: a 100 MB post is refused unread.
+  const bodyCeiling = bodyLimit({
+    maxSize: MAX_REQUEST_BYTES,
+    onError: (c) => {
+      const message = translator(requestLocale(c.req.raw.headers))('errors.requestTooLarge', { mb: MAX_REQUEST_BYTES / 1024 / 1024 });
+      if (!c.req.path.startsWith('/trpc')) return c.json({ error: message }, 413);
+      return c.json({ error: { message, code: -32013, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, fieldErrors: null } } }, 413);
+    },
+  });
+  app.use('/trpc/*', bodyCeiling);
+  app.use('/api/*', bodyCeiling);
 
   app.get('/api/health', async (c) => {
     await services.db.selectFrom('users').select('id').limit(1).execute();

@@ -1,5 +1,6 @@
 import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
-import { createCaller, createContext, withClientIp } from '@medreg/core';
+import { createCaller, createContext, MAX_REQUEST_BYTES, requestLocale, withClientIp } from '@medreg/core';
+import { translator } from '@medreg/i18n';
 import { appInstance } from '$lib/server/app';
 
 export const init: ServerInit = async () => {
@@ -12,6 +13,11 @@ const PUBLIC = new Set(['/login', '/locale']);
 
 export const handle: Handle = async ({ event, resolve }) => {
   const { app, api } = await appInstance();
+  // The API answers an oversized body itself; a form post gets the same translated refusal before it is read.
+  if (!API.test(event.url.pathname) && Number(event.request.headers.get('content-length')) > MAX_REQUEST_BYTES) {
+    const message = translator(requestLocale(event.request.headers))('errors.requestTooLarge', { mb: MAX_REQUEST_BYTES / 1024 / 1024 });
+    return new Response(message, { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  }
   if (API.test(event.url.pathname)) return api.fetch(withClientIp(event.request, event.getClientAddress()));
 
   const ctx = await createContext(app.services, event.request.headers);

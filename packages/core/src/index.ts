@@ -3,7 +3,7 @@ export { createContext, requestLocale, LOCALE_COOKIE, type Context, type Service
 export { startApp, configFromEnv, type App, type AppConfig } from './services.server.js';
 export { readAttachment } from './files/attachments.server.js';
 export { MAX_PHOTO_BYTES } from './files/images.server.js';
-export { DEVICE_FILE_PURPOSES, MAX_IMAGE_BYTES, MAX_PDF_BYTES } from './files/device-files.server.js';
+export { DEVICE_FILE_PURPOSES, MAX_IMAGE_BYTES, MAX_PDF_BYTES, MAX_REQUEST_BYTES } from './files/device-files.server.js';
 export { lockoutCardData } from './lockout/card.server.js';
 export { mtkStickerData } from './inspections/sticker.server.js';
 export { measureKinds } from './inspections/measures.server.js';

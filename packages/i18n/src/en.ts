@@ -417,6 +417,8 @@ export const en = {
     fileTooLarge: 'The file "{{name}}" is larger than {{mb}} MB. Take the photo at a lower resolution.',
     fileNotImage: 'The file "{{name}}" is not a supported image (JPEG, PNG, WebP, HEIC).',
     fileNotImageOrPdf: 'The file "{{name}}" is neither a supported image (JPEG, PNG, WebP, HEIC) nor a PDF.',
+    fileNameInvalid: 'The file name "{{name}}" contains a path or control characters. Choose the file itself.',
+    requestTooLarge: 'The request is larger than {{mb}} MB and was not accepted. Send fewer or smaller files at a time.',
     uploadExpired: 'An attached file is no longer waiting on the server (uploads are kept for 24 hours). Attach it again.',
     outOfRange: 'No instrument reads this: enter a value between {{min}} and {{max}}.',
     conflict: 'Someone else changed this in the meantime. Reload the page to see their change, then try again.',

@@ -7,8 +7,8 @@ import { getDevice, locationText, visibleDevices } from '../devices/queries.serv
 import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';
 import { appendEntry } from '../logbook/append.server.js';
 import { AppError, notFound } from '../trpc/errors.js';
+import { uploadedFile as blob } from '../trpc/schemas.js';
 
-const blob = z.custom<Blob>((v) => v instanceof Blob, { error: 'errors.fileNotImage' });
 
 export const reportDefectInput = z.object({
   deviceId: z.uuid({ error: 'errors.deviceNotFound' }),

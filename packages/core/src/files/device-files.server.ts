@@ -7,6 +7,7 @@ import type { Services, SessionUser } from '../context.js';
 import { canSeeAllDevices } from '../devices/access.js';
 import { getDevice } from '../devices/queries.server.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
+import { uploadedFile as blob } from '../trpc/schemas.js';
 import { processPhoto, safeName, storePhoto, type ProcessedPhoto } from './images.server.js';
 
 /** What a device file is: manual (Gebrauchsanweisung), picture, declaration of conformity (Konformitätserklärung), protocol, other. */
@@ -16,6 +17,8 @@ export const FILE_VISIBILITIES = ['all', 'staff'] as const;
 
 export const MAX_IMAGE_BYTES = 15 * 1024 * 1024;
 export const MAX_PDF_BYTES = 50 * 1024 * 1024;
+/** The largest request body any route takes: the largest file with room for the form around it. */
+export const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 /** Text beyond this per page is cut: it is for search, and a scanned catalogue page must not bloat the index. */
 const MAX_PAGE_TEXT = 20_000;
 /** A manual of more pages is stored, but only its first pages are indexed. */
@@ -28,7 +31,6 @@ export const fileWithdrawers = ['manager', 'admin'] as const;
 
 /** A browser sends a form without a chosen file as an empty part without a name: that is no file at all. */
 const chosen = (v: FormDataEntryValue | null) => (v === null || (v instanceof Blob && v.size === 0 && !(v as File).name) ? undefined : v);
-const blob = z.custom<Blob>((v) => v instanceof Blob, { error: 'files.errors.noFile' });
 export const uploadInput = z.preprocess(
   (v) =>
     v instanceof FormData
@@ -55,7 +57,7 @@ const mb = (bytes: number) => bytes / 1024 / 1024;
  * taken for search), an image is re-encoded without EXIF/GPS. Anything else is refused.
  */
 export async function checkDeviceFile(file: Blob, purpose: DeviceFilePurpose): Promise<CheckedFile> {
-  const name = safeName((file as File).name ?? 'file');
+  const name = safeName((file as File).name ?? 'file', 'file');
   if (file.size === 0) throw badInput('files.errors.empty', { name }, 'file');
   if (file.size > MAX_PDF_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', 'files.errors.tooLarge', { name, mb: mb(MAX_PDF_BYTES) }, 'file');
   const bytes = new Uint8Array(await file.arrayBuffer());

@@ -57,10 +57,14 @@ export async function processPhoto(file: UploadedFile, accept: { pdf?: boolean }
   }
 }
 
-/** A file name safe for storage and Content-Disposition: no path, no control characters. */
-export function safeName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '_').trim().slice(0, 120);
+/**
+ * The name an upload is kept and served under. A browser sends a bare name; one with a path or control characters
+ * was crafted, and is refused rather than quietly trimmed. Characters that break Content-Disposition are replaced.
+ */
+export function safeName(name: string, field = 'photos'): string {
+  if (/[\\/\u0000-\u001f\u007f]/.test(name) || /^\.+$/.test(name.trim()))
+    throw new AppError('BAD_REQUEST', 'errors.fileNameInvalid', { name: name.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 120) }, field);
+  const clean = name.replace(/["<>|:*?]/g, '_').trim().slice(0, 120);
   return clean || 'photo';
 }
 

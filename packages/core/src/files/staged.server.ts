@@ -4,12 +4,13 @@ import type { Database } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import type { NewAttachment } from '../logbook/append.server.js';
 import { badInput } from '../trpc/errors.js';
+import { uploadedFile } from '../trpc/schemas.js';
 import { MAX_PHOTOS, processPhoto, storePhoto } from './images.server.js';
 
 /** How long an upload waits for its form to be saved before it is cleaned away. */
 export const STAGED_HOURS = 24;
 
-const blob = z.custom<Blob>((v) => v instanceof Blob && v.size > 0, { error: 'errors.fileNotImageOrPdf' });
+const blob = uploadedFile.refine((v) => v.size > 0, { error: 'files.errors.noFile' });
 export const stageInput = z.preprocess((v) => (v instanceof FormData ? { file: v.get('file') } : v), z.object({ file: blob }));
 
 /**

@@ -5,14 +5,13 @@ import { takeStaged, uploadIds } from '../files/staged.server.js';
 import { softwareNewer } from '../instructions/status.js';
 import { appendEntry, earlierSubmission } from '../logbook/append.server.js';
 import { AppError, badInput } from '../trpc/errors.js';
-import { isoDate } from '../trpc/schemas.js';
+import { isoDate, uploadedFile as blob } from '../trpc/schemas.js';
 import { deviceToWorkOn, submissionId } from './record.server.js';
 
 /** Measures (Gerätemaßnahmen) recorded with this form; inspections and the test before first use have their own. */
 export const measureKinds = ['maintenance', 'repair', 'functional_test', 'software_update'] as const;
 export type MeasureKind = (typeof measureKinds)[number];
 
-const blob = z.custom<Blob>((v) => v instanceof Blob, { error: 'errors.fileNotImageOrPdf' });
 
 export const recordMeasureInput = z
   .object({

@@ -8,14 +8,13 @@ import { takeStaged, uploadIds } from '../files/staged.server.js';
 import { appendEntry, earlierSubmission } from '../logbook/append.server.js';
 import { writeLock } from '../lockout/lock.server.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
-import { isoDate } from '../trpc/schemas.js';
+import { isoDate, uploadedFile as blob } from '../trpc/schemas.js';
 import { nextDueDate, today } from './due.js';
 import { evaluateForm, risesAgainst } from './forms.js';
 import { isMetrological } from './metrological.js';
 import { refreshObligations } from './obligations.server.js';
 import { assignedTypes } from './queries.server.js';
 
-const blob = z.custom<Blob>((v) => v instanceof Blob, { error: 'errors.fileNotImageOrPdf' });
 
 /** A form's own id, fixed when it opens: a second submit of the same form writes nothing new. */
 export const submissionId = z.uuid({ error: 'errors.invalid' }).optional();

@@ -7,3 +7,6 @@ export const isoDate = z
   .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
     error: 'errors.invalidDate',
   });
+
+/** A file field of a form: a Blob (a text or number in its place is refused here; the content is judged later). */
+export const uploadedFile = z.custom<Blob>((v) => v instanceof Blob, { error: 'files.errors.noFile' });
