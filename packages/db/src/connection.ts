@@ -12,6 +12,8 @@ export interface DbConfig {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
   sqliteFile?: string | undefined;
+  /** SQLite only: open an existing file read-only (a backup's snapshot), without switching its journal mode. */
+  readonly?: boolean;
 }
 
 export interface Db {
@@ -73,6 +75,11 @@ export function createDb(config: DbConfig = {}): Db {
   }
   const file = config.sqliteFile ?? join(resolve(config.dataDir ?? './data'), 'medreg.sqlite');
   if (!config.sqliteFile) mkdirSync(resolve(config.dataDir ?? './data'), { recursive: true });
+  if (config.readonly) {
+    const database = new SQLite(file, { readonly: true, fileMustExist: true });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return { db, authDb: db, dialect: 'sqlite', target: file, close: () => db.destroy() };
+  }
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
