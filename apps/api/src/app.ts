@@ -60,6 +60,10 @@ export function createApiApp(services: Services) {
       endpoint: '/trpc',
       router: appRouter,
       createContext: (_opts, c) => createContext(services, c.req.raw.headers),
+      // The client reads a generic message (errorFormatter); the cause belongs in the server's log.
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path ?? '?'}:`, error.cause ?? error);
+      },
     }),
   );
 

@@ -20,3 +20,4 @@ export { startJobs, type Jobs, type JobOptions } from './jobs.server.js';
 export { dueWindows, type DueWindow } from './inspections/due-list.server.js';
 export { exportFilters, registerCsv } from './imports/export.server.js';
 export * from './reports/exports.server.js';
+export { verifyAllChains } from './logbook/verify.server.js';

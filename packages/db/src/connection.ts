@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type QueryResult } from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables/index.js';
 
@@ -12,6 +12,8 @@ export interface DbConfig {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
   sqliteFile?: string | undefined;
+  /** SQLite only: open an existing file read-only (a backup's snapshot), without switching its journal mode. */
+  readonly?: boolean;
 }
 
 export interface Db {
@@ -73,11 +75,78 @@ export function createDb(config: DbConfig = {}): Db {
   }
   const file = config.sqliteFile ?? join(resolve(config.dataDir ?? './data'), 'medreg.sqlite');
   if (!config.sqliteFile) mkdirSync(resolve(config.dataDir ?? './data'), { recursive: true });
+  if (config.readonly) {
+    const database = new SQLite(file, { readonly: true, fileMustExist: true });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return { db, authDb: db, dialect: 'sqlite', target: file, close: () => db.destroy() };
+  }
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
+  // Short: better-sqlite3 waits synchronously, blocking the event loop. Longer waits are WaitingSqliteDriver's.
+  database.pragma(`busy_timeout = ${SYNC_BUSY_MS}`);
+  // A commit survives a crash of the process (the WAL is in the OS's page cache); a power cut may lose the last ones.
   database.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new WaitingSqliteDialect(database) });
   return { db, authDb: db, dialect: 'sqlite', target: file, close: () => db.destroy() };
+}
+
+/** How long better-sqlite3 may block the event loop waiting for a lock, and how long a writer waits in all. */
+const SYNC_BUSY_MS = 20;
+const WRITE_WAIT_MS = 30_000;
+
+const isBusy = (e: unknown) => e instanceof SQLite.SqliteError && e.code.startsWith('SQLITE_BUSY');
+
+/**
+ * SQLite has one writer at a time. Another connection may hold the write lock for a while: another process (the API
+ * next to the web app, `npm run verify-logbook`) or this process's own second connection (the CSV import writes
+ * through one, across awaits). So a transaction takes the write lock when it begins (BEGIN IMMEDIATE: a deferred
+ * one that read first fails at once with SQLITE_BUSY_SNAPSHOT when another connection wrote meanwhile, whatever the
+ * timeout), and a busy BEGIN or a busy statement outside a transaction (which changed nothing) is tried again after
+ * an asynchronous pause, so the holder can finish meanwhile. "database is locked" reaches nobody unless the lock
+ * is held for WRITE_WAIT_MS.
+ */
+class WaitingSqliteDriver extends SqliteDriver {
+  readonly #database: SQLite.Database;
+  constructor(database: SQLite.Database) {
+    super({ database });
+    this.#database = database;
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    const database = this.#database;
+    return {
+      executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
+        database.inTransaction ? connection.executeQuery<R>(query) : whenFree(() => connection.executeQuery<R>(query)),
+      streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+    };
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+async function whenFree<T>(run: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + WRITE_WAIT_MS;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      return await run();
+    } catch (e) {
+      if (!isBusy(e) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}
+
+class WaitingSqliteDialect extends SqliteDialect {
+  readonly #database: SQLite.Database;
+  constructor(database: SQLite.Database) {
+    super({ database });
+    this.#database = database;
+  }
+  override createDriver() {
+    return new WaitingSqliteDriver(this.#database);
+  }
 }

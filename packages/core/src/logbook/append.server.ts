@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import type { Database, InspectionMeasurementTable, LogbookKind } from '@medreg/db';
 import { entryHash, GENESIS_HASH } from './chain.js';
 
@@ -54,6 +54,11 @@ export async function earlierSubmission(db: Kysely<Database>, userId: string, su
  * Never updates or deletes; the database refuses that anyway.
  */
 export async function appendEntry(trx: Transaction<Database> | Kysely<Database>, e: NewEntry): Promise<{ id: string; seq: number; hash: string }> {
+  // PostgreSQL runs transactions side by side: two appends to one device would read the same last entry and the
+  // second would fail on the unique (device, seq). The device's row lock makes them take turns (held to commit;
+  // refreshObligations takes the same lock later in the transaction). SQLite writes one transaction at a time.
+  if (trx.getExecutor().adapter instanceof PostgresAdapter)
+    await trx.selectFrom('devices').select('id').where('id', '=', e.deviceId).forUpdate().execute();
   const last = await trx
     .selectFrom('logbook_entries')
     .select(['seq', 'hash'])
