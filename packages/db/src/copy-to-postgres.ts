@@ -80,6 +80,7 @@ export interface CopyProgress {
   /** Rows of this table copied so far, and its total. */
   tableDone: number;
   tableRows: number;
+  tableSeconds: number;
   /** Rows of every table copied so far, and the total. */
   done: number;
   total: number;
@@ -151,6 +152,7 @@ export async function copyToPostgres(
       const types = targetColumns.get(table)!;
       const batch = Math.max(1, Math.min(opts.batchRows ?? 5_000, Math.floor(MAX_PARAMETERS / names.length)));
       let tableDone = 0;
+      const tableStarted = performance.now();
       let after: number | null = null;
       for (;;) {
         // By rowid: insertion order (a correction after the entry it corrects) and a keyset that stays fast.
@@ -165,8 +167,9 @@ export async function copyToPostgres(
         await trx.insertInto(table).values(values).execute();
         tableDone += rows.length;
         done += rows.length;
-        const seconds = (performance.now() - started) / 1000;
-        opts.onProgress?.({ table, tableDone, tableRows: counts.get(table)!, done, total, rowsPerSecond: seconds > 0 ? done / seconds : 0 });
+        const now = performance.now();
+        const seconds = (now - started) / 1000;
+        opts.onProgress?.({ table, tableDone, tableRows: counts.get(table)!, tableSeconds: (now - tableStarted) / 1000, done, total, rowsPerSecond: seconds > 0 ? done / seconds : 0 });
       }
     }
     // Serial columns (none today) continue after the copied ids.

@@ -44,17 +44,13 @@ async function main(): Promise<number> {
   const target = createDb({ databaseUrl: to });
   console.log(`From ${source.target} to ${target.target}`);
   try {
-    let table = '';
-    let tableStarted = performance.now();
     const report = await migrateToPostgres(source.db, target.db, {
       now: () => new Date(),
       onCopy: (p) => {
-        if (p.table !== table) [table, tableStarted] = [p.table, performance.now()];
         status(`${p.table}: ${p.tableDone} / ${p.tableRows} rows · all tables ${p.done} / ${p.total} · ${Math.round(p.rowsPerSecond)} rows/s`);
         if (p.tableDone === p.tableRows) {
           status('');
-          const seconds = (performance.now() - tableStarted) / 1000;
-          console.log(`  ${p.table}: ${p.tableRows} rows in ${seconds.toFixed(1)} s (${Math.round(p.tableRows / Math.max(seconds, 0.001))} rows/s)`);
+          console.log(`  ${p.table}: ${p.tableRows} rows in ${p.tableSeconds.toFixed(1)} s (${Math.round(p.tableRows / Math.max(p.tableSeconds, 0.001))} rows/s)`);
         }
       },
       onVerify: (done, total) => status(`Verifying logbook chains: ${done} / ${total} devices`),
