@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { createDb } from '@medreg/db';
 // No procedure writes corrections yet: the test appends one the way the domain does (hash-chained).
 import { appendEntry } from '../../../packages/core/src/logbook/append.server.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,7 +197,7 @@ describe('device files', () => {
   });
 
   it('a correction links to the entry it corrects, which links back; both stay visible, also when filtered', async () => {
-    const { db, close } = createDb({ dataDir: server.dataDir });
+    const { db, close } = server.openDb();
     const original = await db
       .selectFrom('logbook_entries')
       .select(['id', 'seq'])

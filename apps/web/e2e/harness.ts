@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createDb, type Db } from '@medreg/db';
 
 export const webRoot = resolve(import.meta.dirname, '..');
 export const shotsDir = join(webRoot, 'test-results');
@@ -20,43 +21,71 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The database the suite runs on: `E2E_DATABASE=postgres` gives every server a fresh database on the test server. */
+export const e2eDatabase = process.env.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+
 export interface Server {
   baseUrl: string;
   dataDir: string;
+  /** The server's PostgreSQL database, when the suite runs on PostgreSQL. */
+  databaseUrl: string | undefined;
+  /** A connection of the test's own to the server's database (SQLite file or PostgreSQL); close it after use. */
+  openDb(): Db;
   stop(): Promise<void>;
 }
 
-/** Starts the built app exactly as `npm start` serves it, on a free port with an empty data directory. */
+/** Starts the built app exactly as `npm start` serves it, on a free port with an empty data directory (and database). */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'medreg-e2e-'));
   const baseUrl = `http://localhost:${port}`;
+  // Imported only here: the module checks that PostgreSQL answers (and fails under CI=1 when it does not).
+  const pgDb = e2eDatabase === 'postgres' ? await (await import('@medreg/db/testing')).createPgDatabase('medreg_e2e') : undefined;
+  const databaseUrl = pgDb?.url;
   const child: ChildProcess = spawn(process.execPath, [join(webRoot, 'scripts/serve.mjs')], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, BASE_URL: baseUrl, ...extraEnv },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      BASE_URL: baseUrl,
+      DATABASE_URL: databaseUrl ?? '',
+      ...extraEnv,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
   child.stdout?.on('data', (d) => (log += d));
   child.stderr?.on('data', (d) => (log += d));
+  const cleanUp = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await pgDb?.drop();
+  };
+  const fail = async (why: string) => {
+    child.kill('SIGTERM');
+    await cleanUp();
+    return new Error(`${why}:\n${log}`);
+  };
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+    if (child.exitCode !== null) throw await fail('server exited early');
     try {
       const r = await fetch(`${baseUrl}/api/health`);
       if (r.ok) break;
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${log}`);
+    if (Date.now() > deadline) throw await fail('server did not start');
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
     baseUrl,
     dataDir,
+    databaseUrl,
+    openDb: () => createDb({ databaseUrl, dataDir }),
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
-      rmSync(dataDir, { recursive: true, force: true });
+      await cleanUp();
     },
   };
 }

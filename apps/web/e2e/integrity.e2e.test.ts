@@ -1,12 +1,11 @@
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * The logbook integrity page in a real browser against the real server: an intact register first, then a row
- * changed in the SQLite file behind the application's back, which the next check names.
+ * changed in the database behind the application's back, which the next check names.
  */
 let server: Server;
 let browser: Browser;
@@ -31,13 +30,13 @@ describe('logbook integrity', () => {
     expect(await page.textContent('tbody tr:first-child')).toContain('alle Ketten intakt');
 
     // Behind the application's back: the trigger that refuses updates is dropped and an entry rewritten.
-    const file = new Database(join(server.dataDir, 'medreg.sqlite'));
-    const target = file
-      .prepare(`select e.id, e.seq, d.inventory_number from logbook_entries e join devices d on d.id = e.device_id where e.kind = 'inspection' order by e.id limit 1`)
-      .get() as { id: string; seq: number; inventory_number: string };
-    file.exec('drop trigger logbook_no_update');
-    file.prepare(`update logbook_entries set text = coalesce(text, '') || ' (nachträglich geändert)' where id = ?`).run(target.id);
-    file.close();
+    const { db, dialect, close } = server.openDb();
+    const { rows } = await sql<{ id: string; seq: number; inventory_number: string }>`select e.id, e.seq, d.inventory_number from logbook_entries e
+      join devices d on d.id = e.device_id where e.kind = 'inspection' order by e.id limit 1`.execute(db);
+    const target = rows[0]!;
+    await sql`drop trigger logbook_no_update${sql.raw(dialect === 'postgres' ? ' on logbook_entries' : '')}`.execute(db);
+    await sql`update logbook_entries set text = coalesce(text, '') || ' (nachträglich geändert)' where id = ${target.id}`.execute(db);
+    await close();
 
     await page.goto(`${server.baseUrl}/admin/integrity`);
     await Promise.all([page.waitForURL(/started=1/), page.click('form[action="?/start"] button')]);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desktop, launchChromium, openAs, shotsDir, startServer, type Server } from './harness.js';
@@ -26,29 +26,27 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Demo data read from the server's SQLite file: a site with its active devices, a device with sessions on a nurse's ward. */
-function demo() {
-  const file = new Database(join(server.dataDir, 'medreg.sqlite'), { readonly: true });
+/** Demo data read from the server's database: a site with its active devices, a device with sessions on a nurse's ward. */
+async function demo() {
+  const { db, close } = server.openDb();
   try {
-    const site = file.prepare('select id, name from sites order by name limit 1').get() as { id: string; name: string };
-    const active = (file.prepare(`select inventory_number from devices where site_id = ? and status <> 'decommissioned'`).all(site.id) as { inventory_number: string }[]).map(
+    const site = (await sql<{ id: string; name: string }>`select id, name from sites order by name limit 1`.execute(db)).rows[0]!;
+    const active = (await sql<{ inventory_number: string }>`select inventory_number from devices where site_id = ${site.id} and status <> 'decommissioned'`.execute(db)).rows.map(
       (d) => d.inventory_number,
     );
-    const device = file
-      .prepare(
-        `select d.id, d.inventory_number, m.name as model, u.name as trainee from devices d
+    const device = (
+      await sql<{ id: string; inventory_number: string; model: string; trainee: string }>`select d.id, d.inventory_number, m.name as model, u.name as trainee from devices d
          join device_models m on m.id = d.model_id
          join instructions i on i.model_id = d.model_id and i.site_id = d.site_id
          join instruction_trainees t on t.instruction_id = i.id join users u on u.id = t.user_id
          where d.department_id in (select department_id from user_departments ud join users n on n.id = ud.user_id where n.email = 'pflege@demo.medreg')
            and u.role = 'nurse' and u.id not in (select recorded_by from logbook_entries where device_id = d.id)
-         order by d.inventory_number limit 1`,
-      )
-      .get() as { id: string; inventory_number: string; model: string; trainee: string };
-    const entries = (file.prepare('select count(*) as n from logbook_entries where device_id = ?').get(device.id) as { n: number }).n;
+         order by d.inventory_number limit 1`.execute(db)
+    ).rows[0]!;
+    const entries = (await sql<{ n: number }>`select count(*) as n from logbook_entries where device_id = ${device.id}`.execute(db)).rows[0]!.n;
     return { site, active, device, entries };
   } finally {
-    file.close();
+    await close();
   }
 }
 
@@ -65,7 +63,7 @@ async function fetchPdf(ctx: BrowserContext, path: string, name: string) {
 
 describe('register and logbook PDFs', () => {
   it('a manager fetches the register of a site and a device logbook through the browser session', async () => {
-    const { site, active, device, entries } = demo();
+    const { site, active, device, entries } = await demo();
     expect(active.length).toBeGreaterThan(0);
     const ctx = await browser.newContext({ ...desktop, locale: 'de-DE' });
     await openAs(ctx, server.baseUrl, 'manager@demo.medreg', '/');
@@ -94,7 +92,7 @@ describe('register and logbook PDFs', () => {
   });
 
   it('a nurse gets her ward device logbook without trainee names, and no register', async () => {
-    const { site, device } = demo();
+    const { site, device } = await demo();
     const ctx = await browser.newContext({ ...desktop, locale: 'de-DE' });
     await openAs(ctx, server.baseUrl, 'pflege@demo.medreg', '/');
     const logbook = await fetchPdf(ctx, `/api/devices/${device.id}/logbook.pdf`, 'logbook-nurse-de');

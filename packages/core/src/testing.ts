@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dialect, Role } from '@medreg/db';
-import { createTestDb } from '@medreg/db/testing';
+import { createTestDb, type TestDb } from '@medreg/db/testing';
 import { translator, type Locale } from '@medreg/i18n';
 import type { Context, Services } from './context.js';
 import { sessionUser } from './context.js';
@@ -28,7 +28,11 @@ export interface TestApp {
 
 /** A migrated database of the given dialect with the demo hospital, a temp file store and real auth. */
 export async function createTestApp(dialect: Dialect, opts: { now?: () => Date } = {}): Promise<TestApp> {
-  const db = await createTestDb(dialect);
+  return testAppOn(await createTestDb(dialect), { ...opts, seed: true });
+}
+
+/** The app on a test database as it is (or seeded with the demo hospital); closing it drops the database. */
+export async function testAppOn(db: TestDb, opts: { now?: () => Date; seed: boolean }): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'medreg-files-'));
   const services: Services = {
     db: db.db,
@@ -38,7 +42,7 @@ export async function createTestApp(dialect: Dialect, opts: { now?: () => Date }
     baseUrl: 'http://localhost:3000',
     now: opts.now ?? (() => new Date()),
   };
-  await seedDemo(services);
+  if (opts.seed) await seedDemo(services);
   // The demo account of the role (ward staff without sign-in share the nurse role).
   const userId = async (role: Role) =>
     (await db.db.selectFrom('users').select('id').where('email', '=', demoUsers.find((u) => u.role === role)!.email).executeTakeFirstOrThrow()).id;

@@ -49,19 +49,30 @@ export async function createTestDb(dialect: Dialect): Promise<TestDb> {
       },
     };
   }
-  const name = `medreg_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const pgDb = await createPgDatabase();
+  const db = createDb({ databaseUrl: pgDb.url });
+  await migrateToLatest(db.db);
+  return {
+    ...db,
+    drop: async () => {
+      await db.close();
+      await pgDb.drop();
+    },
+  };
+}
+
+/** A new, empty PostgreSQL database on the test server (`prefix` names it, so leftovers are recognisable). */
+export async function createPgDatabase(prefix = 'medreg_t'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = new URL(TEST_PG_URL);
   url.pathname = `/${name}`;
-  const db = createDb({ databaseUrl: url.toString() });
-  await migrateToLatest(db.db);
   return {
-    ...db,
+    url: url.toString(),
     drop: async () => {
-      await db.close();
       const c = new pg.Client({ connectionString: TEST_PG_URL });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
