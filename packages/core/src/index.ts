@@ -19,3 +19,5 @@ export { startJobs, type Jobs, type JobOptions } from './jobs.server.js';
 export { dueWindows, type DueWindow } from './inspections/due-list.server.js';
 export { exportFilters, registerCsv } from './imports/export.server.js';
 export * from './reports/exports.server.js';
+export { personalDataExport } from './users/personal-data.server.js';
+export { retentionDays } from './users/personal-data.js';
