@@ -26,6 +26,7 @@ import { formatDate, formatInstant, isLocale, translator, type Locale } from '@m
 import { contentDisposition, type Env } from './http.js';
 import { registerCsvRoutes } from './routes/register-csv.js';
 import { reportRoutes } from './routes/reports.js';
+import { personalDataRoutes } from './routes/personal-data.js';
 import { LABEL_LAYOUTS, renderInstructionMatrix, renderInstructionRecord, renderLabels, renderLockoutCard, renderMtkSticker } from '@medreg/print';
 
 /**
@@ -292,6 +293,7 @@ export function createApiApp(services: Services) {
 
   registerCsvRoutes(app, services);
   reportRoutes(app, services);
+  personalDataRoutes(app, services);
 
   app.notFound((c) => c.json({ error: translator(requestLocale(c.req.raw.headers))('errors.notFound') }, 404));
   app.onError((err, c) => {

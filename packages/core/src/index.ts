@@ -21,3 +21,5 @@ export { dueWindows, type DueWindow } from './inspections/due-list.server.js';
 export { exportFilters, registerCsv } from './imports/export.server.js';
 export * from './reports/exports.server.js';
 export { verifyAllChains } from './logbook/verify.server.js';
+export { personalDataExport } from './users/personal-data.server.js';
+export { retentionDays } from './users/personal-data.js';

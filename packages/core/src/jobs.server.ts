@@ -3,11 +3,15 @@ import { purgeStaged } from './files/staged.server.js';
 import { createMailer, sendWeeklyDigests, type SmtpConfig } from './inspections/digest.server.js';
 import { today } from './inspections/due.js';
 import { snapshotCompliance } from './inspections/due-list.server.js';
+import { purgeAccessLog } from './users/access-log.server.js';
+import { DEFAULT_ACCESS_LOG_RETENTION_DAYS } from './users/personal-data.js';
 
 export interface JobOptions {
   /** Weekly digests are sent only with an SMTP server. */
   smtp?: SmtpConfig | null;
   intervalMs?: number;
+  /** Access log rows older than this many days are deleted (ACCESS_LOG_RETENTION_DAYS, default 90). */
+  accessLogRetentionDays?: number;
 }
 
 export interface Jobs {
@@ -18,8 +22,9 @@ export interface Jobs {
 
 /**
  * Background work of the server, once at start and then hourly: today's compliance snapshot (the chart on the
- * due list), removing staged uploads nobody saved, and the weekly e-mail digest. Each job fails alone and is
- * logged; none can take the process down. The timer does not keep the process alive.
+ * due list), removing staged uploads nobody saved, deleting access log rows past their retention, and the weekly
+ * e-mail digest. Each job fails alone and is logged; none can take the process down. The timer does not keep the
+ * process alive.
  */
 export function startJobs(services: Services, options: JobOptions = {}): Jobs {
   const mailer = options.smtp ? createMailer(options.smtp) : null;
@@ -32,6 +37,7 @@ export function startJobs(services: Services, options: JobOptions = {}): Jobs {
       },
     ],
     ['staged uploads', () => purgeStaged(services.db, services.files, services.now())],
+    ['access log retention', () => purgeAccessLog(services.db, services.now(), options.accessLogRetentionDays ?? DEFAULT_ACCESS_LOG_RETENTION_DAYS)],
   ];
   if (mailer) jobs.push(['weekly digest', () => sendWeeklyDigests(services, mailer, services.now())]);
 

@@ -11,6 +11,7 @@ import * as files from './catalog/files.js';
 import * as imports from './catalog/imports.js';
 import * as reports from './catalog/reports.js';
 import * as integrity from './catalog/integrity.js';
+import * as privacy from './catalog/privacy.js';
 
 export const de: Catalog = {
   app: {
@@ -547,5 +548,6 @@ export const de: Catalog = {
   imports: imports.de,
   reports: reports.de,
   integrity: integrity.de,
+  privacy: privacy.de,
   reminders: reminders.de,
 };

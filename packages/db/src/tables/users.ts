@@ -18,6 +18,8 @@ export interface UserTable {
   blocked_at: string | null;
   /** 1: wants the weekly e-mail of due inspections. */
   weekly_digest: Generated<number>;
+  /** When the personal fields were replaced by a pseudonym (a departed person, GDPR); irreversible. */
+  pseudonymised_at: string | null;
 }
 
 export interface SessionTable {
@@ -65,8 +67,12 @@ export interface UserDepartmentTable {
 /** Who looked at or exported personal data (GDPR art. 30 style access log). */
 export interface AccessLogTable {
   id: string;
+  /** The reader. */
   user_id: string | null;
   action: string;
+  /** What was read, e.g. "user:<id>", "department:<id>". */
   subject: string;
+  /** The person whose data it was, where the subject is one person. */
+  subject_user_id: string | null;
   at: string;
 }

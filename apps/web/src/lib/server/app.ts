@@ -1,4 +1,4 @@
-import { configFromEnv, smtpFromEnv, startApp, startJobs, type App } from '@medreg/core';
+import { configFromEnv, retentionDays, smtpFromEnv, startApp, startJobs, type App } from '@medreg/core';
 import { createApiApp, type ApiApp } from '@medreg/api';
 
 let started: Promise<{ app: App; api: ApiApp }> | undefined;
@@ -7,7 +7,7 @@ let started: Promise<{ app: App; api: ApiApp }> | undefined;
 export function appInstance() {
   started ??= startApp(configFromEnv()).then((app) => {
     console.log(`MedReg: ${app.database.dialect} database at ${app.database.target}`);
-    startJobs(app.services, { smtp: smtpFromEnv() });
+    startJobs(app.services, { smtp: smtpFromEnv(), accessLogRetentionDays: retentionDays(process.env.ACCESS_LOG_RETENTION_DAYS) });
     return { app, api: createApiApp(app.services) };
   });
   return started;
