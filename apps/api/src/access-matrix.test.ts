@@ -109,6 +109,7 @@ describe.each(testDialects)('access-control matrix on %s', (dialect) => {
       expect(samples[ward].mtk, `a passed MTK as the latest of its type in the ${ward} ward`).toBeDefined();
     }
     samples.own.site = samples.other.site = (await db.selectFrom('sites').select('id').orderBy('name').executeTakeFirstOrThrow()).id;
+    samples.own.person = samples.other.person = await app.userId('nurse');
   }, 180_000);
 
   afterAll(async () => {
@@ -210,6 +211,7 @@ describe.each(testDialects)('access-control matrix on %s', (dialect) => {
     'GET /api/register/devices.csv': () => '/api/register/devices.csv',
     'GET /api/register/sites/:siteId/register.pdf': (s) => `/api/register/sites/${s.site}/register.pdf`,
     'GET /api/devices/:id/logbook.pdf': (s) => `/api/devices/${s.device}/logbook.pdf`,
+    'GET /api/people/:id/export.json': (s) => `/api/people/${s.person}/export.json`,
   };
 
   it('answers every route by the policy: 200 when permitted, 401 or 403 when not, 404 for another ward', async () => {

@@ -18,11 +18,13 @@ export interface Access {
 const everyone = ['nurse', 'technician', 'manager', 'admin'] as const satisfies readonly Role[];
 const staff = ['technician', 'manager', 'admin'] as const satisfies readonly Role[];
 const managers = ['manager', 'admin'] as const satisfies readonly Role[];
+const admins = ['admin'] as const satisfies readonly Role[];
 
 const all: Access = { roles: everyone };
 const allWard: Access = { roles: everyone, ward: true };
 const technicians: Access = { roles: staff };
 const management: Access = { roles: managers };
+const administration: Access = { roles: admins };
 
 export const procedurePolicy: Record<string, Access> = {
   'users.me': { roles: 'anyone', note: 'null when signed out' },
@@ -128,6 +130,11 @@ export const procedurePolicy: Record<string, Access> = {
 
   'integrity.status': management,
   'integrity.start': management,
+
+  'privacy.people': administration,
+  'privacy.person': administration,
+  'privacy.pseudonymise': { roles: admins, note: 'typed confirmation; never one’s own account' },
+  'privacy.accessLog': administration,
 };
 
 /** HTTP routes of the API outside tRPC, keyed "METHOD path" as Hono registers them. */
@@ -146,4 +153,5 @@ export const routePolicy: Record<string, Access> = {
   'GET /api/register/devices.csv': technicians,
   'GET /api/register/sites/:siteId/register.pdf': technicians,
   'GET /api/devices/:id/logbook.pdf': allWard,
+  'GET /api/people/:id/export.json': { roles: admins, note: 'written to the access log' },
 };
