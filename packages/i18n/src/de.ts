@@ -11,6 +11,7 @@ import * as files from './catalog/files.js';
 import * as imports from './catalog/imports.js';
 import * as reports from './catalog/reports.js';
 import * as integrity from './catalog/integrity.js';
+import * as sessions from './catalog/sessions.js';
 
 export const de: Catalog = {
   app: {
@@ -545,5 +546,6 @@ export const de: Catalog = {
   imports: imports.de,
   reports: reports.de,
   integrity: integrity.de,
+  sessions: sessions.de,
   reminders: reminders.de,
 };
