@@ -24,7 +24,7 @@ import { formatDate, formatInstant, isLocale, translator, type Locale } from '@m
 import { contentDisposition, type Env } from './http.js';
 import { registerCsvRoutes } from './routes/register-csv.js';
 import { reportRoutes } from './routes/reports.js';
-import { sameOriginChanges } from './security.js';
+import { apiSecurityHeaders, sameOriginChanges } from './security.js';
 import { LABEL_LAYOUTS, renderInstructionMatrix, renderInstructionRecord, renderLabels, renderLockoutCard, renderMtkSticker } from '@medreg/print';
 
 /**
@@ -33,6 +33,7 @@ import { LABEL_LAYOUTS, renderInstructionMatrix, renderInstructionRecord, render
  */
 export function createApiApp(services: Services) {
   const app = new Hono<Env>();
+  app.use('*', apiSecurityHeaders(services.baseUrl));
   app.use('*', sameOriginChanges(services.baseUrl));
 
   app.get('/api/health', async (c) => {

@@ -3,7 +3,7 @@ import { withClientIp } from '@medreg/core';
 import { createTestApp, type TestApp } from '@medreg/core/testing';
 import { testDialects } from '@medreg/db/testing';
 import { createApiApp, type ApiApp } from './app.js';
-import { fromAnotherOrigin } from './security.js';
+import { fromAnotherOrigin, securityHeaders } from './security.js';
 
 const ORIGIN = 'http://localhost:3000';
 const EVIL = 'http://intranet-tool.example';
@@ -22,6 +22,13 @@ describe('fromAnotherOrigin', () => {
     ['own host over https instead of http', { origin: 'https://localhost:3000' }, true],
   ])('%s', (_name, headers, expected) => {
     expect(fromAnotherOrigin(new Headers(headers), ORIGIN)).toBe(expected);
+  });
+});
+
+describe('securityHeaders', () => {
+  it('sends HSTS only when the app is reached over https', () => {
+    expect(securityHeaders('https://medreg.klinikum.example')['Strict-Transport-Security']).toBe('max-age=31536000');
+    expect(securityHeaders('http://medreg.intranet:3000')).not.toHaveProperty('Strict-Transport-Security');
   });
 });
 
@@ -119,5 +126,36 @@ describe.each(testDialects)('cross-origin requests on %s', (dialect) => {
     }
     const read = await send('/api/health', { headers: { Origin: EVIL } });
     expect(read.status).toBe(200);
+  });
+
+  /** What every API response must carry, whatever it is. */
+  function expectSecurityHeaders(res: Response, what: string, https = false) {
+    const h = res.headers;
+    expect(h.get('x-frame-options'), what).toBe('DENY');
+    expect(h.get('content-security-policy'), what).toBe("frame-ancestors 'none'");
+    expect(h.get('x-content-type-options'), what).toBe('nosniff');
+    expect(h.get('referrer-policy'), what).toBe('same-origin');
+    expect(h.get('permissions-policy'), what).toMatch(/^camera=\(self\), microphone=\(\), geolocation=\(\)/);
+    expect(h.get('strict-transport-security'), what).toBe(https ? 'max-age=31536000' : null);
+  }
+
+  it('every kind of API response carries the security headers; HSTS only with an https BASE_URL', async () => {
+    const pdf = await send(`/api/labels.pdf?deviceId=${deviceId}&layout=single`, { headers: { Cookie: cookie } });
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    const responses: [string, Response][] = [
+      ['health JSON', await send('/api/health')],
+      ['tRPC query', await send('/trpc/users.me', { headers: { Cookie: cookie } })],
+      ['label PDF', pdf],
+      ['401 without a session', await send('/api/files/x')],
+      ['404', await send('/nothing-here')],
+      ['cross-origin 403', await setFavourite({ 'Content-Type': 'application/json', Origin: EVIL })],
+      ['auth endpoint', await send('/api/auth/get-session', { headers: { Cookie: cookie } })],
+    ];
+    for (const [what, res] of responses) expectSecurityHeaders(res, what);
+
+    const overHttps = createApiApp({ ...app.services, baseUrl: 'https://medreg.klinikum.example' });
+    const health = await overHttps.fetch(new Request('https://medreg.klinikum.example/api/health'));
+    expect(health.status).toBe(200);
+    expectSecurityHeaders(health, 'health over https', true);
   });
 });

@@ -47,3 +47,28 @@ export function sameOriginChanges(baseUrl: string): MiddlewareHandler {
   };
 }
 
+/**
+ * Headers every response of both entry points carries (the web app adds its hashed CSP to pages). Framing is
+ * refused everywhere (clickjacking; also PDFs and files), the camera is for our own pages only (the scan page) and
+ * every other powerful feature is off, addresses do not leak to other hosts, and HSTS is sent only when the app is
+ * reached over https (on a plain-http intranet it would lock browsers out). No includeSubDomains: a hospital's other
+ * intranet hosts are not ours to decide for.
+ */
+export function securityHeaders(baseUrl: string): Record<string, string> {
+  return {
+    'X-Frame-Options': 'DENY',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'same-origin',
+    'Permissions-Policy': 'camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), display-capture=()',
+    ...(new URL(baseUrl).protocol === 'https:' ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}),
+  };
+}
+
+/** The security headers, and `frame-ancestors 'none'`, on every API response (JSON, PDFs, files, refusals). */
+export function apiSecurityHeaders(baseUrl: string): MiddlewareHandler {
+  const headers = { ...securityHeaders(baseUrl), 'Content-Security-Policy': "frame-ancestors 'none'" };
+  return async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+  };
+}

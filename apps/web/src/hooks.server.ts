@@ -1,9 +1,11 @@
 import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
 import { createCaller, createContext, withClientIp } from '@medreg/core';
 import { appInstance } from '$lib/server/app';
+import { securityHeadersOnEveryResponse } from '$lib/server/security-headers';
 
 export const init: ServerInit = async () => {
-  await appInstance();
+  const { app } = await appInstance();
+  securityHeadersOnEveryResponse(app.services.baseUrl);
 };
 
 // Paths the Hono API answers: tRPC, auth, files and PDFs.
@@ -20,8 +22,5 @@ export const handle: Handle = async ({ event, resolve }) => {
     const next = event.url.pathname + event.url.search;
     redirect(303, `/login?next=${encodeURIComponent(next)}`);
   }
-  const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', ctx.locale) });
-  response.headers.set('Referrer-Policy', 'same-origin');
-  response.headers.set('X-Content-Type-Options', 'nosniff');
-  return response;
+  return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', ctx.locale) });
 };
