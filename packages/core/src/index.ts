@@ -19,3 +19,5 @@ export { startJobs, type Jobs, type JobOptions } from './jobs.server.js';
 export { dueWindows, type DueWindow } from './inspections/due-list.server.js';
 export { exportFilters, registerCsv } from './imports/export.server.js';
 export * from './reports/exports.server.js';
+export { currentSessionId } from './users/sessions.server.js';
+export { signInWithPhoneCode } from './users/phone-sign-in.server.js';

@@ -19,6 +19,7 @@ import { filesRouter } from './files/router.js';
 import { importsRouter } from './imports/router.js';
 import { reportsRouter } from './reports/router.js';
 import { usersRouter } from './users/router.js';
+import { sessionsRouter } from './users/sessions-router.js';
 
 export const appRouter = router({
   users: usersRouter,
@@ -40,6 +41,7 @@ export const appRouter = router({
   imports: importsRouter,
   reports: reportsRouter,
   integrity: integrityRouter,
+  sessions: sessionsRouter,
 });
 
 export type AppRouter = typeof appRouter;
