@@ -11,6 +11,8 @@ export const init: ServerInit = async () => {
 // Paths the Hono API answers: tRPC, auth, files and PDFs.
 const API = /^\/(trpc|api)(\/|$)/;
 const PUBLIC = new Set(['/login', '/locale']);
+// A phone opening the sign-in address of a QR code (account/sessions) has no session yet.
+const PHONE_SIGN_IN = /^\/login\/qr\/[^/]+$/;
 
 export const handle: Handle = async ({ event, resolve }) => {
   const { app, api } = await appInstance();
@@ -18,7 +20,7 @@ export const handle: Handle = async ({ event, resolve }) => {
 
   const ctx = await createContext(app.services, event.request.headers);
   event.locals = { ...ctx, api: createCaller(ctx) };
-  if (!ctx.user && !PUBLIC.has(event.url.pathname)) {
+  if (!ctx.user && !PUBLIC.has(event.url.pathname) && !PHONE_SIGN_IN.test(event.url.pathname)) {
     const next = event.url.pathname + event.url.search;
     redirect(303, `/login?next=${encodeURIComponent(next)}`);
   }
