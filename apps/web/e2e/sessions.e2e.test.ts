@@ -83,6 +83,11 @@ describe('signing a phone in by QR code', () => {
     expect(path(mobile.url())).toBe('/login');
     await page.reload();
     expect(path(page.url())).toBe('/account/sessions');
+
+    // Signing out "this device" is a sign-out: the desktop lands on the login page and stays signed out.
+    await Promise.all([page.waitForURL((u) => u.pathname === '/login'), sessions.filter({ hasText: 'dieses Gerät' }).locator('button').click()]);
+    await page.goto(`${server.baseUrl}/account/sessions`);
+    expect(path(page.url())).toBe('/login');
     await desk.close();
     await phoneCtx.close();
   });
