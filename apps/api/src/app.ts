@@ -27,6 +27,7 @@ import { contentDisposition, type Env } from './http.js';
 import { registerCsvRoutes } from './routes/register-csv.js';
 import { reportRoutes } from './routes/reports.js';
 import { personalDataRoutes } from './routes/personal-data.js';
+import { apiSecurityHeaders, sameOriginChanges } from './security.js';
 import { LABEL_LAYOUTS, renderInstructionMatrix, renderInstructionRecord, renderLabels, renderLockoutCard, renderMtkSticker } from '@medreg/print';
 
 /**
@@ -35,6 +36,8 @@ import { LABEL_LAYOUTS, renderInstructionMatrix, renderInstructionRecord, render
  */
 export function createApiApp(services: Services) {
   const app = new Hono<Env>();
+  app.use('*', apiSecurityHeaders(services.baseUrl));
+  app.use('*', sameOriginChanges(services.baseUrl));
 
   // One ceiling for every body, checked before anything reads it: a 100 MB post is refused unread.
   const bodyCeiling = bodyLimit({

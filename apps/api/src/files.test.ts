@@ -58,7 +58,7 @@ describe.each(testDialects)('device files over HTTP on %s', (dialect) => {
     fd.set('purpose', fields.purpose);
     fd.set('visibility', fields.visibility);
     fd.set('file', fields.file);
-    const res = await send('/trpc/files.upload', { method: 'POST', headers: { Cookie: await cookieOf(who), 'Accept-Language': 'en' }, body: fd });
+    const res = await send('/trpc/files.upload', { method: 'POST', headers: { Cookie: await cookieOf(who), 'Accept-Language': 'en', Origin: ORIGIN }, body: fd });
     return { status: res.status, body: (await res.json()) as { result?: { data: { id: string } }; error?: { message: string; data: { fieldErrors: Record<string, string> } } } };
   }
 

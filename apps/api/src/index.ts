@@ -1,1 +1,2 @@
 export { createApiApp, type ApiApp } from './app.js';
+export { securityHeaders } from './security.js';

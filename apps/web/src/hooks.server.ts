@@ -2,14 +2,18 @@ import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
 import { createCaller, createContext, MAX_REQUEST_BYTES, requestLocale, withClientIp } from '@medreg/core';
 import { translator } from '@medreg/i18n';
 import { appInstance } from '$lib/server/app';
+import { securityHeadersOnEveryResponse } from '$lib/server/security-headers';
 
 export const init: ServerInit = async () => {
-  await appInstance();
+  const { app } = await appInstance();
+  securityHeadersOnEveryResponse(app.services.baseUrl);
 };
 
 // Paths the Hono API answers: tRPC, auth, files and PDFs.
 const API = /^\/(trpc|api)(\/|$)/;
 const PUBLIC = new Set(['/login', '/locale']);
+// A phone opening the sign-in address of a QR code (account/sessions) has no session yet.
+const PHONE_SIGN_IN = /^\/login\/qr\/[^/]+$/;
 
 export const handle: Handle = async ({ event, resolve }) => {
   const { app, api } = await appInstance();
@@ -22,12 +26,9 @@ export const handle: Handle = async ({ event, resolve }) => {
 
   const ctx = await createContext(app.services, event.request.headers);
   event.locals = { ...ctx, api: createCaller(ctx) };
-  if (!ctx.user && !PUBLIC.has(event.url.pathname)) {
+  if (!ctx.user && !PUBLIC.has(event.url.pathname) && !PHONE_SIGN_IN.test(event.url.pathname)) {
     const next = event.url.pathname + event.url.search;
     redirect(303, `/login?next=${encodeURIComponent(next)}`);
   }
-  const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', ctx.locale) });
-  response.headers.set('Referrer-Policy', 'same-origin');
-  response.headers.set('X-Content-Type-Options', 'nosniff');
-  return response;
+  return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', ctx.locale) });
 };

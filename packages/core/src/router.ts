@@ -20,6 +20,7 @@ import { importsRouter } from './imports/router.js';
 import { reportsRouter } from './reports/router.js';
 import { usersRouter } from './users/router.js';
 import { privacyRouter } from './users/privacy-router.js';
+import { sessionsRouter } from './users/sessions-router.js';
 
 export const appRouter = router({
   users: usersRouter,
@@ -42,6 +43,7 @@ export const appRouter = router({
   reports: reportsRouter,
   integrity: integrityRouter,
   privacy: privacyRouter,
+  sessions: sessionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -12,6 +12,7 @@ import * as imports from './catalog/imports.js';
 import * as reports from './catalog/reports.js';
 import * as integrity from './catalog/integrity.js';
 import * as privacy from './catalog/privacy.js';
+import * as sessions from './catalog/sessions.js';
 
 export const de: Catalog = {
   app: {
@@ -549,5 +550,6 @@ export const de: Catalog = {
   reports: reports.de,
   integrity: integrity.de,
   privacy: privacy.de,
+  sessions: sessions.de,
   reminders: reminders.de,
 };

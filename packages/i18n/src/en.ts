@@ -12,6 +12,7 @@ import * as imports from './catalog/imports.js';
 import * as reports from './catalog/reports.js';
 import * as integrity from './catalog/integrity.js';
 import * as privacy from './catalog/privacy.js';
+import * as sessions from './catalog/sessions.js';
 
 /**
  * English catalog; the German one must have the same keys (checked by the type below).
@@ -548,6 +549,7 @@ export const en = {
   reports: reports.en,
   integrity: integrity.en,
   privacy: privacy.en,
+  sessions: sessions.en,
   reminders: reminders.en,
 } as const;
 

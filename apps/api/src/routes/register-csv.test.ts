@@ -75,7 +75,7 @@ describe.each(testDialects)('the register CSV over HTTP on %s', (dialect) => {
   it('uploads a CSV as multipart to imports.upload and checks it over tRPC', async () => {
     const form = new FormData();
     form.set('file', new File(['Inventarnummer;Hersteller;Modell;Standort\nHTTP-1;Medela AG;Basic 30;Klinikum Nord\n'], 'http.csv', { type: 'text/csv' }));
-    const up = await send('/trpc/imports.upload', { method: 'POST', headers: { Cookie: await cookie('manager'), 'Accept-Language': 'en' }, body: form });
+    const up = await send('/trpc/imports.upload', { method: 'POST', headers: { Cookie: await cookie('manager'), 'Accept-Language': 'en', Origin: ORIGIN }, body: form });
     const body = (await up.json()) as { result: { data: { uploadId: string; suggested: unknown[]; rows: number } } };
     expect(up.status).toBe(200);
     expect(body.result.data).toMatchObject({ rows: 1, suggested: ['inventoryNumber', 'manufacturer', 'designation', 'site'] });

@@ -131,6 +131,11 @@ export const procedurePolicy: Record<string, Access> = {
   'integrity.status': management,
   'integrity.start': management,
 
+  'sessions.list': { roles: everyone, note: 'one’s own sessions' },
+  'sessions.revoke': { roles: everyone, note: 'one’s own sessions' },
+  'sessions.phoneCode': { roles: everyone, note: 'signs a phone in as oneself' },
+  'sessions.phoneCodeState': { roles: everyone, note: 'one’s own codes' },
+
   'privacy.people': administration,
   'privacy.person': administration,
   'privacy.pseudonymise': { roles: admins, note: 'typed confirmation; never one’s own account' },

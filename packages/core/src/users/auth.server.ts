@@ -1,6 +1,7 @@
 import { betterAuth } from 'better-auth';
 import type { Kysely } from 'kysely';
 import type { Dialect } from '@medreg/db';
+import { phoneSignInPlugin } from './phone-sign-in-auth.server.js';
 
 /** Set by the server from the connection, never trusted from the client. */
 export const CLIENT_IP_HEADER = 'x-medreg-client-ip';
@@ -66,6 +67,8 @@ export function createAuth(config: AuthConfig) {
     },
     verification: { modelName: 'verifications', fields: { expiresAt: 'expires_at', ...ts } },
     rateLimit: { enabled: true, window: 60, max: 100, storage: 'memory' },
+    // Signing a phone in by a QR code from a signed-in computer (sessions page).
+    plugins: [phoneSignInPlugin()],
     advanced: {
       // Both entry points (web hook, standalone API server) overwrite this header with the socket's
       // address, so the sign-in rate limit counts per client and cannot be dodged by a forged header.

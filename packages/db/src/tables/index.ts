@@ -30,6 +30,7 @@ import type {
   InstructionTraineeTable,
 } from './instructions.js';
 import type { LockTable } from './lockout.js';
+import type { PhoneSignInTable } from './sessions.js';
 
 export * from './locations.js';
 export * from './users.js';
@@ -39,6 +40,7 @@ export * from './logbook.js';
 export * from './instructions.js';
 export * from './lockout.js';
 export * from './register.js';
+export * from './sessions.js';
 
 /** The one database interface. Calendar dates are 'YYYY-MM-DD' strings, instants ISO-8601 UTC strings. */
 export interface Database {
@@ -78,4 +80,5 @@ export interface Database {
   file_texts: FileTextTable;
   import_runs: ImportRunTable;
   chain_checks: ChainCheckTable;
+  phone_sign_ins: PhoneSignInTable;
 }
