@@ -23,6 +23,10 @@ export interface SessionUser {
   phone: string | null;
   /** Departments a nurse may see devices of. */
   departmentIds: string[];
+  /** The session the request came with (absent for calendar feeds and jobs). */
+  sessionId?: string;
+  /** Signed in with a one-time initial password: must choose their own before anything else. */
+  mustChangePassword?: boolean;
 }
 
 export type Context = {
@@ -50,7 +54,7 @@ export async function sessionUser(services: Services, headers: Headers): Promise
   if (!session) return null;
   const row = await services.db
     .selectFrom('users')
-    .select(['id', 'name', 'email', 'role', 'phone', 'blocked_at'])
+    .select(['id', 'name', 'email', 'role', 'phone', 'blocked_at', 'must_change_password'])
     .where('id', '=', session.user.id)
     .executeTakeFirst();
   if (!row || row.blocked_at) return null;
@@ -66,6 +70,8 @@ export async function sessionUser(services: Services, headers: Headers): Promise
     role: row.role,
     phone: row.phone,
     departmentIds: deps.map((d) => d.department_id),
+    sessionId: session.session.id,
+    mustChangePassword: row.must_change_password === 1,
   };
 }
 

@@ -11,6 +11,7 @@ import * as files from './catalog/files.js';
 import * as imports from './catalog/imports.js';
 import * as reports from './catalog/reports.js';
 import * as integrity from './catalog/integrity.js';
+import * as accounts from './catalog/accounts.js';
 
 export const de: Catalog = {
   app: {
@@ -545,5 +546,6 @@ export const de: Catalog = {
   imports: imports.de,
   reports: reports.de,
   integrity: integrity.de,
+  accounts: accounts.de,
   reminders: reminders.de,
 };

@@ -11,6 +11,7 @@ import * as files from './catalog/files.js';
 import * as imports from './catalog/imports.js';
 import * as reports from './catalog/reports.js';
 import * as integrity from './catalog/integrity.js';
+import * as accounts from './catalog/accounts.js';
 
 /**
  * English catalog; the German one must have the same keys (checked by the type below).
@@ -544,6 +545,7 @@ export const en = {
   imports: imports.en,
   reports: reports.en,
   integrity: integrity.en,
+  accounts: accounts.en,
   reminders: reminders.en,
 } as const;
 

@@ -1,6 +1,8 @@
 import { betterAuth } from 'better-auth';
 import type { Kysely } from 'kysely';
 import type { Dialect } from '@medreg/db';
+import { accountHooks } from './auth-hooks.server.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-rules.js';
 
 /** Set by the server from the connection, never trusted from the client. */
 export const CLIENT_IP_HEADER = 'x-medreg-client-ip';
@@ -35,7 +37,9 @@ export function createAuth(config: AuthConfig) {
     secret: config.secret,
     database: { db: config.authDb, type: config.dialect },
     telemetry: { enabled: false },
-    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8, maxPasswordLength: 256 },
+    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: PASSWORD_MIN_LENGTH, maxPasswordLength: PASSWORD_MAX_LENGTH },
+    // Password endpoints closed, sign-in lockout, blocked accounts: see auth-hooks.server.ts.
+    hooks: accountHooks(),
     session: {
       modelName: 'sessions',
       fields: { userId: 'user_id', expiresAt: 'expires_at', ipAddress: 'ip_address', userAgent: 'user_agent', ...ts },

@@ -30,6 +30,7 @@ import type {
   InstructionTraineeTable,
 } from './instructions.js';
 import type { LockTable } from './lockout.js';
+import type { PasswordHistoryTable, SignInFailureTable } from './accounts.js';
 
 export * from './locations.js';
 export * from './users.js';
@@ -39,6 +40,7 @@ export * from './logbook.js';
 export * from './instructions.js';
 export * from './lockout.js';
 export * from './register.js';
+export * from './accounts.js';
 
 /** The one database interface. Calendar dates are 'YYYY-MM-DD' strings, instants ISO-8601 UTC strings. */
 export interface Database {
@@ -52,6 +54,8 @@ export interface Database {
   verifications: VerificationTable;
   user_departments: UserDepartmentTable;
   access_log: AccessLogTable;
+  password_history: PasswordHistoryTable;
+  sign_in_failures: SignInFailureTable;
   manufacturers: ManufacturerTable;
   device_models: DeviceModelTable;
   devices: DeviceTable;
