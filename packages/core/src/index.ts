@@ -13,6 +13,7 @@ export { labelData, labelSelectionInput, MAX_LABELS } from './labels/labels.serv
 export { labelPrinters } from './labels/router.js';
 export { describeError, type DescribedError } from './trpc/describe.js';
 export { withClientIp } from './users/auth.server.js';
+export { signInRefusal } from './users/sign-in-errors.js';
 export { calendarFeed } from './inspections/calendar.server.js';
 export { smtpFromEnv, type SmtpConfig } from './inspections/digest.server.js';
 export { startJobs, type Jobs, type JobOptions } from './jobs.server.js';

@@ -54,6 +54,7 @@ export async function startApp(config: AppConfig): Promise<App> {
     dialect: database.dialect,
     baseUrl: config.baseUrl,
     secret: config.authSecret ?? persistentSecret(config.dataDir),
+    now: config.now,
   });
   const services: Services = {
     db: database.db,

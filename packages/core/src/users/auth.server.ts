@@ -21,6 +21,8 @@ export interface AuthConfig {
   baseUrl: string;
   /** Signs session cookies; at least 32 characters. */
   secret: string;
+  /** The clock of the sign-in lockout. */
+  now?: () => Date;
 }
 
 /**
@@ -39,7 +41,7 @@ export function createAuth(config: AuthConfig) {
     telemetry: { enabled: false },
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: PASSWORD_MIN_LENGTH, maxPasswordLength: PASSWORD_MAX_LENGTH },
     // Password endpoints closed, sign-in lockout, blocked accounts: see auth-hooks.server.ts.
-    hooks: accountHooks(),
+    hooks: accountHooks(config.authDb, config.now ?? (() => new Date())),
     session: {
       modelName: 'sessions',
       fields: { userId: 'user_id', expiresAt: 'expires_at', ipAddress: 'ip_address', userAgent: 'user_agent', ...ts },
