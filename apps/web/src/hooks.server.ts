@@ -9,6 +9,8 @@ export const init: ServerInit = async () => {
 // Paths the Hono API answers: tRPC, auth, files and PDFs.
 const API = /^\/(trpc|api)(\/|$)/;
 const PUBLIC = new Set(['/login', '/locale']);
+// What someone who must replace an initial password may still open.
+const BEFORE_OWN_PASSWORD = new Set(['/account/password', '/logout', '/locale']);
 
 export const handle: Handle = async ({ event, resolve }) => {
   const { app, api } = await appInstance();
@@ -18,8 +20,10 @@ export const handle: Handle = async ({ event, resolve }) => {
   event.locals = { ...ctx, api: createCaller(ctx) };
   if (!ctx.user && !PUBLIC.has(event.url.pathname)) {
     const next = event.url.pathname + event.url.search;
-    redirect(303, `/login?next=${encodeURIComponent(next)}`);
+    // A session that just ended for inactivity: the login page says why.
+    redirect(303, `/login?next=${encodeURIComponent(next)}${ctx.sessionExpired ? '&expired=1' : ''}`);
   }
+  if (ctx.user?.mustChangePassword && !BEFORE_OWN_PASSWORD.has(event.url.pathname)) redirect(303, '/account/password');
   const response = await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', ctx.locale) });
   response.headers.set('Referrer-Policy', 'same-origin');
   response.headers.set('X-Content-Type-Options', 'nosniff');

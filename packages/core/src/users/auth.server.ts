@@ -46,7 +46,8 @@ export function createAuth(config: AuthConfig) {
       modelName: 'sessions',
       fields: { userId: 'user_id', expiresAt: 'expires_at', ipAddress: 'ip_address', userAgent: 'user_agent', ...ts },
       expiresIn: 60 * 60 * 12,
-      updateAge: 60 * 60,
+      // 12 h from sign-in, never extended; inactivity ends a session sooner (users/sessions.server.ts).
+      disableSessionRefresh: true,
     },
     user: {
       modelName: 'users',

@@ -7,6 +7,12 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, url }) => {
   if (locals.user) redirect(303, safeNext(url.searchParams.get('next')));
+  const notice = url.searchParams.has('expired')
+    ? locals.t('accounts.session.expired', { minutes: locals.services.sessionIdleMinutes ?? 30 })
+    : url.searchParams.has('everywhere')
+      ? locals.t('accounts.session.signedOutEverywhere')
+      : null;
+  return { notice };
 };
 
 const loginInput = z.object({ email: z.email().max(320), password: z.string().min(1).max(256) });
