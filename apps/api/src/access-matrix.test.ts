@@ -12,6 +12,8 @@ import { callProcedure, procedures, sessionCookies, TEST_ORIGIN as ORIGIN } from
  * (with a device of her own ward and of another ward), technician, manager and admin, against the policy table
  * (packages/core/src/trpc/policy.ts). A procedure or route added without a policy entry fails here.
  */
+/** Procedures that end every session of the caller. */
+const ENDS_SESSIONS = new Set(['users.signOutEverywhere']);
 const callers = ['anonymous', 'nurse', 'technician', 'manager', 'admin'] as const;
 type Caller = (typeof callers)[number];
 
@@ -134,8 +136,10 @@ describe.each(testDialects)('access-control matrix on %s', (dialect) => {
       const access = procedurePolicy[path];
       if (!access) continue;
       for (const who of callers) {
-        // An empty object for procedures with input: the role check comes before the input check.
-        const { status } = await call(who, path, proc._def.inputs.length ? {} : undefined);
+        // An empty object for procedures with input: the role check comes before the input check. A call that
+        // ends the caller's sessions gets a session of its own.
+        const cookie = ENDS_SESSIONS.has(path) && who !== 'anonymous' ? (await sessionCookies(app, [who])).get(who) : cookies.get(who);
+        const { status } = await callProcedure(api, cookie, path, proc._def.inputs.length ? {} : undefined);
         const passed = status !== 401 && status !== 403;
         if (status >= 500) mismatches.push(`${path} as ${who}: ${status}`);
         else if (mayPass(access, who) ? !passed : status !== deniedStatus(who)) mismatches.push(`${path} as ${who}: ${status}`);

@@ -387,4 +387,27 @@ describe.each(testDialects)('the HTTP API on %s', (dialect) => {
     expect(byManager.headers.get('content-disposition')).toContain('Device instruction record-Tom Techniker.pdf'.replace(/ /g, '%20'));
     expect((await send('/api/instructions/record.pdf?userId=nobody', { headers: await headers('manager') })).status).toBe(404);
   });
+  it('holds an invited user to changing the initial password, over tRPC and the file routes alike', async () => {
+    const res = await mutate('admin', 'users.invite', { name: 'Ida Init', email: 'ida.init@demo.medreg', role: 'technician', departmentIds: [] });
+    expect(res.status).toBe(200);
+    const { initialPassword } = ((await res.json()) as { result: { data: { initialPassword: string } } }).result.data;
+    const signedIn = await signIn('ida.init@demo.medreg', initialPassword);
+    expect(signedIn.status).toBe(200);
+    const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+    const as = { Cookie: cookie, 'Accept-Language': 'en' };
+    const forced = 'You signed in with an initial password. Choose your own password before you continue.';
+    const list = await send(`/trpc/devices.list${q({})}`, { headers: as });
+    expect(list.status).toBe(403);
+    expect(((await list.json()) as TrpcError).error.message).toBe(forced);
+    const labels = await send('/api/labels.pdf?layout=3x8', { headers: as });
+    expect(labels.status).toBe(403);
+    expect(await labels.json()).toEqual({ error: forced });
+    const change = await send('/trpc/users.changePassword', {
+      method: 'POST',
+      headers: { ...as, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ current: initialPassword, next: 'Amsel Laterne Quittenbrot', confirm: 'Amsel Laterne Quittenbrot' }),
+    });
+    expect(change.status).toBe(200);
+    expect((await send(`/trpc/devices.list${q({})}`, { headers: as })).status).toBe(200);
+  });
 });

@@ -83,6 +83,8 @@ export function createApiApp(services: Services) {
   app.use('/api/*', async (c, next) => {
     const ctx = await createContext(services, c.req.raw.headers);
     if (!ctx.user) return c.json({ error: ctx.t('errors.unauthorized') }, 401);
+    // Signed in with a one-time initial password: nothing until it is replaced (users.changePassword).
+    if (ctx.user.mustChangePassword) return c.json({ error: ctx.t('accounts.changePassword.forced') }, 403);
     c.set('user', ctx.user);
     c.set('locale', ctx.locale);
     c.set('ctx', ctx);

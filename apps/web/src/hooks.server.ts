@@ -14,6 +14,8 @@ const API = /^\/(trpc|api)(\/|$)/;
 const PUBLIC = new Set(['/login', '/locale']);
 // A phone opening the sign-in address of a QR code (account/sessions) has no session yet.
 const PHONE_SIGN_IN = /^\/login\/qr\/[^/]+$/;
+// What someone who must replace an initial password may still open.
+const BEFORE_OWN_PASSWORD = new Set(['/account/password', '/logout', '/locale']);
 
 export const handle: Handle = async ({ event, resolve }) => {
   const { app, api } = await appInstance();
@@ -28,7 +30,9 @@ export const handle: Handle = async ({ event, resolve }) => {
   event.locals = { ...ctx, api: createCaller(ctx) };
   if (!ctx.user && !PUBLIC.has(event.url.pathname) && !PHONE_SIGN_IN.test(event.url.pathname)) {
     const next = event.url.pathname + event.url.search;
-    redirect(303, `/login?next=${encodeURIComponent(next)}`);
+    // A session that just ended for inactivity: the login page says why.
+    redirect(303, `/login?next=${encodeURIComponent(next)}${ctx.sessionExpired ? '&expired=1' : ''}`);
   }
+  if (ctx.user?.mustChangePassword && !BEFORE_OWN_PASSWORD.has(event.url.pathname)) redirect(303, '/account/password');
   return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', ctx.locale) });
 };

@@ -3,6 +3,7 @@ import type { Database, Dialect, Role } from '@medreg/db';
 import { resolveLocale, translator, type Locale, type Translate } from '@medreg/i18n';
 import type { FileStore } from './files/store.server.js';
 import type { Auth } from './users/auth.server.js';
+import { keepSessionAlive } from './users/idle-sessions.server.js';
 
 /** Long-lived services shared by every request. */
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   /** Public address of the app, used in QR codes: `<baseUrl>/d/<code>`. */
   baseUrl: string;
   now: () => Date;
+  /** Minutes without a request after which a session ends (SESSION_IDLE_MINUTES, default 30). */
+  sessionIdleMinutes?: number;
 }
 
 export interface SessionUser {
@@ -23,11 +26,17 @@ export interface SessionUser {
   phone: string | null;
   /** Departments a nurse may see devices of. */
   departmentIds: string[];
+  /** The session the request came with (absent for calendar feeds and jobs). */
+  sessionId?: string;
+  /** Signed in with a one-time initial password: must choose their own before anything else. */
+  mustChangePassword?: boolean;
 }
 
 export type Context = {
   services: Services;
   user: SessionUser | null;
+  /** The request came with a session that has just ended for inactivity (the login page says so). */
+  sessionExpired?: boolean;
   locale: Locale;
   t: Translate;
 };
@@ -46,12 +55,22 @@ function cookie(headers: Headers, name: string): string | null {
 
 /** The signed-in user behind a request's session cookie, or null (also for blocked accounts). */
 export async function sessionUser(services: Services, headers: Headers): Promise<SessionUser | null> {
+  return (await sessionState(services, headers)).user;
+}
+
+/** The signed-in user, and whether the request's session has just ended for inactivity. */
+export async function sessionState(services: Services, headers: Headers): Promise<{ user: SessionUser | null; expired: boolean }> {
   const session = await services.auth.api.getSession({ headers });
-  if (!session) return null;
+  if (!session) return { user: null, expired: false };
+  if (!(await keepSessionAlive(services, session.session.id))) return { user: null, expired: true };
+  return { user: await userOf(services, session.session.id, session.user.id), expired: false };
+}
+
+async function userOf(services: Services, sessionId: string, userId: string): Promise<SessionUser | null> {
   const row = await services.db
     .selectFrom('users')
-    .select(['id', 'name', 'email', 'role', 'phone', 'blocked_at'])
-    .where('id', '=', session.user.id)
+    .select(['id', 'name', 'email', 'role', 'phone', 'blocked_at', 'must_change_password'])
+    .where('id', '=', userId)
     .executeTakeFirst();
   if (!row || row.blocked_at) return null;
   const deps = await services.db
@@ -66,6 +85,8 @@ export async function sessionUser(services: Services, headers: Headers): Promise
     role: row.role,
     phone: row.phone,
     departmentIds: deps.map((d) => d.department_id),
+    sessionId,
+    mustChangePassword: row.must_change_password === 1,
   };
 }
 
@@ -76,5 +97,6 @@ export function requestLocale(headers: Headers): Locale {
 /** Builds the tRPC context for one request. */
 export async function createContext(services: Services, headers: Headers): Promise<Context> {
   const locale = requestLocale(headers);
-  return { services, user: await sessionUser(services, headers), locale, t: translator(locale) };
+  const { user, expired } = await sessionState(services, headers);
+  return { services, user, sessionExpired: expired, locale, t: translator(locale) };
 }

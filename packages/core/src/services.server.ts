@@ -6,6 +6,7 @@ import type { Services } from './context.js';
 import { FileStore } from './files/store.server.js';
 import { seedDemo } from './seed/demo.server.js';
 import { createAuth } from './users/auth.server.js';
+import { DEFAULT_SESSION_IDLE_MINUTES, idleMinutesFrom } from './users/idle-sessions.js';
 
 export interface AppConfig {
   dataDir: string;
@@ -15,6 +16,8 @@ export interface AppConfig {
   authSecret?: string | undefined;
   /** Seed the demo hospital when the database is empty. */
   seedDemo?: boolean;
+  /** Minutes without a request after which a session ends. */
+  sessionIdleMinutes?: number;
   now?: () => Date;
 }
 
@@ -27,6 +30,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     baseUrl: (env.BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     authSecret: env.AUTH_SECRET || undefined,
     seedDemo: env.SEED_DEMO !== 'false',
+    sessionIdleMinutes: idleMinutesFrom(env.SESSION_IDLE_MINUTES),
   };
 }
 
@@ -54,6 +58,7 @@ export async function startApp(config: AppConfig): Promise<App> {
     dialect: database.dialect,
     baseUrl: config.baseUrl,
     secret: config.authSecret ?? persistentSecret(config.dataDir),
+    now: config.now,
   });
   const services: Services = {
     db: database.db,
@@ -62,6 +67,7 @@ export async function startApp(config: AppConfig): Promise<App> {
     auth,
     baseUrl: config.baseUrl,
     now: config.now ?? (() => new Date()),
+    sessionIdleMinutes: config.sessionIdleMinutes ?? DEFAULT_SESSION_IDLE_MINUTES,
   };
   if (config.seedDemo) await seedDemo(services);
   return { services, database, close: () => database.close() };

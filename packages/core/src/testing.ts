@@ -38,7 +38,7 @@ export async function testAppOn(db: TestDb, opts: { now?: () => Date; seed: bool
     db: db.db,
     dialect: db.dialect,
     files: new FileStore(dir),
-    auth: createAuth({ authDb: db.authDb, dialect: db.dialect, baseUrl: 'http://localhost:3000', secret: 'test-secret-test-secret-test-secret-1234' }),
+    auth: createAuth({ authDb: db.authDb, dialect: db.dialect, baseUrl: 'http://localhost:3000', secret: 'test-secret-test-secret-test-secret-1234', now: opts.now }),
     baseUrl: 'http://localhost:3000',
     now: opts.now ?? (() => new Date()),
   };

@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002_lock_loop.js';
 import * as m0003 from './migrations/0003_instructions.js';
 import * as m0004 from './migrations/0004_inspections.js';
 import * as m0005 from './migrations/0005_register.js';
+import * as m0006 from './migrations/0006_accounts.js';
 import * as m0007 from './migrations/0007_phone_sign_in.js';
 import * as m0008 from './migrations/0008_personal_data.js';
 import type { Database } from './tables/index.js';
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0003_instructions': m0003,
   '0004_inspections': m0004,
   '0005_register': m0005,
+  '0006_accounts': m0006,
   '0007_phone_sign_in': m0007,
   '0008_personal_data': m0008,
 };

@@ -13,6 +13,7 @@ import * as reports from './catalog/reports.js';
 import * as integrity from './catalog/integrity.js';
 import * as privacy from './catalog/privacy.js';
 import * as sessions from './catalog/sessions.js';
+import * as accounts from './catalog/accounts.js';
 
 export const de: Catalog = {
   app: {
@@ -551,5 +552,6 @@ export const de: Catalog = {
   integrity: integrity.de,
   privacy: privacy.de,
   sessions: sessions.de,
+  accounts: accounts.de,
   reminders: reminders.de,
 };

@@ -13,6 +13,7 @@ import * as reports from './catalog/reports.js';
 import * as integrity from './catalog/integrity.js';
 import * as privacy from './catalog/privacy.js';
 import * as sessions from './catalog/sessions.js';
+import * as accounts from './catalog/accounts.js';
 
 /**
  * English catalog; the German one must have the same keys (checked by the type below).
@@ -550,6 +551,7 @@ export const en = {
   integrity: integrity.en,
   privacy: privacy.en,
   sessions: sessions.en,
+  accounts: accounts.en,
   reminders: reminders.en,
 } as const;
 

@@ -19,13 +19,20 @@ export const createCallerFactory = t.createCallerFactory;
 
 export const publicProcedure = t.procedure;
 
-/** A procedure open to the given roles only; the context then carries a signed-in user. */
-export function allow(...roles: Role[]) {
+function gate(roles: Role[], beforeOwnPassword: boolean) {
   return t.procedure.use(({ ctx, next }) => {
     if (!ctx.user) throw new AppError('UNAUTHORIZED', 'errors.unauthorized');
     if (!roles.includes(ctx.user.role)) throw new AppError('FORBIDDEN', 'errors.forbidden');
+    // Signed in with a one-time initial password: nothing but replacing it until done.
+    if (ctx.user.mustChangePassword && !beforeOwnPassword) throw new AppError('FORBIDDEN', 'accounts.changePassword.forced');
     return next({ ctx: { ...ctx, user: ctx.user } });
   });
 }
 
+/** A procedure open to the given roles only; the context then carries a signed-in user. */
+export const allow = (...roles: Role[]) => gate(roles, false);
+
 export const anyUser = () => allow('admin', 'manager', 'technician', 'nurse');
+
+/** One's own account (password, sessions): open also to someone who must still replace an initial password. */
+export const ownAccount = () => gate(['admin', 'manager', 'technician', 'nurse'], true);

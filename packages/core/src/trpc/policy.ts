@@ -28,6 +28,15 @@ const administration: Access = { roles: admins };
 
 export const procedurePolicy: Record<string, Access> = {
   'users.me': { roles: 'anyone', note: 'null when signed out' },
+  'users.changePassword': { roles: everyone, note: 'one’s own; also before an initial password is replaced' },
+  'users.signOutEverywhere': { roles: everyone, note: 'one’s own sessions' },
+  'users.list': administration,
+  'users.get': administration,
+  'users.departments': administration,
+  'users.invite': administration,
+  'users.update': administration,
+  'users.block': { roles: admins, note: 'never one’s own account' },
+  'users.unblock': administration,
 
   'devices.list': allWard,
   'devices.filters': all,

@@ -2,6 +2,8 @@ import { betterAuth } from 'better-auth';
 import type { Kysely } from 'kysely';
 import type { Dialect } from '@medreg/db';
 import { phoneSignInPlugin } from './phone-sign-in-auth.server.js';
+import { accountHooks } from './auth-hooks.server.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-rules.js';
 
 /** Set by the server from the connection, never trusted from the client. */
 export const CLIENT_IP_HEADER = 'x-medreg-client-ip';
@@ -20,6 +22,8 @@ export interface AuthConfig {
   baseUrl: string;
   /** Signs session cookies; at least 32 characters. */
   secret: string;
+  /** The clock of the sign-in lockout. */
+  now?: () => Date;
 }
 
 /**
@@ -36,12 +40,15 @@ export function createAuth(config: AuthConfig) {
     secret: config.secret,
     database: { db: config.authDb, type: config.dialect },
     telemetry: { enabled: false },
-    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 8, maxPasswordLength: 256 },
+    emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: PASSWORD_MIN_LENGTH, maxPasswordLength: PASSWORD_MAX_LENGTH },
+    // Password endpoints closed, sign-in lockout, blocked accounts: see auth-hooks.server.ts.
+    hooks: accountHooks(config.authDb, config.now ?? (() => new Date())),
     session: {
       modelName: 'sessions',
       fields: { userId: 'user_id', expiresAt: 'expires_at', ipAddress: 'ip_address', userAgent: 'user_agent', ...ts },
       expiresIn: 60 * 60 * 12,
-      updateAge: 60 * 60,
+      // 12 h from sign-in, never extended; inactivity ends a session sooner (users/sessions.server.ts).
+      disableSessionRefresh: true,
     },
     user: {
       modelName: 'users',

@@ -19,6 +19,8 @@ export const PERSONAL_DATA_SOURCES = [
   { table: 'sessions', column: 'user_id', key: ['id'], omit: ['token'] },
   { table: 'accounts', column: 'user_id', key: ['id'], omit: ['password', 'access_token', 'refresh_token', 'id_token'] },
   { table: 'phone_sign_ins', column: 'user_id', key: ['id'], omit: ['token_hash'] },
+  { table: 'password_history', column: 'user_id', key: ['id'], omit: ['hash'] },
+  { table: 'sign_in_failures', column: 'user_id', key: ['id'] },
   { table: 'favourites', column: 'user_id', key: ['device_id'] },
   { table: 'calendar_tokens', column: 'user_id', key: ['id'], omit: ['token_hash'] },
   { table: 'digest_log', column: 'user_id', key: ['week'] },
@@ -194,6 +196,8 @@ export async function pseudonymisePerson(services: Services, reader: SessionUser
       .execute();
     await trx.deleteFrom('accounts').where('user_id', '=', person.id).execute();
     await trx.deleteFrom('phone_sign_ins').where('user_id', '=', person.id).execute();
+    await trx.deleteFrom('password_history').where('user_id', '=', person.id).execute();
+    await trx.deleteFrom('sign_in_failures').where('user_id', '=', person.id).execute();
     await trx.deleteFrom('verifications').where((eb) => eb.or([eb('identifier', '=', person.email), eb('value', '=', person.id)])).execute();
     await trx.deleteFrom('calendar_tokens').where('user_id', '=', person.id).execute();
     await trx.deleteFrom('favourites').where('user_id', '=', person.id).execute();

@@ -31,6 +31,7 @@ import type {
 } from './instructions.js';
 import type { LockTable } from './lockout.js';
 import type { PhoneSignInTable } from './sessions.js';
+import type { PasswordHistoryTable, SignInFailureTable } from './accounts.js';
 
 export * from './locations.js';
 export * from './users.js';
@@ -41,6 +42,7 @@ export * from './instructions.js';
 export * from './lockout.js';
 export * from './register.js';
 export * from './sessions.js';
+export * from './accounts.js';
 
 /** The one database interface. Calendar dates are 'YYYY-MM-DD' strings, instants ISO-8601 UTC strings. */
 export interface Database {
@@ -54,6 +56,8 @@ export interface Database {
   verifications: VerificationTable;
   user_departments: UserDepartmentTable;
   access_log: AccessLogTable;
+  password_history: PasswordHistoryTable;
+  sign_in_failures: SignInFailureTable;
   manufacturers: ManufacturerTable;
   device_models: DeviceModelTable;
   devices: DeviceTable;

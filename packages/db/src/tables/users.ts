@@ -1,4 +1,7 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
+
+/** A nullable column an insert may leave out. */
+type Optional<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 export type Role = 'admin' | 'manager' | 'technician' | 'nurse';
 
@@ -20,6 +23,10 @@ export interface UserTable {
   weekly_digest: Generated<number>;
   /** When the personal fields were replaced by a pseudonym (a departed person, GDPR); irreversible. */
   pseudonymised_at: string | null;
+  /** 1: signed in with a one-time initial password, must set their own before anything else. */
+  must_change_password: Generated<number>;
+  /** Locked after too many wrong passwords until this instant; null: not locked. */
+  locked_until: Optional<string>;
 }
 
 export interface SessionTable {
@@ -31,6 +38,8 @@ export interface SessionTable {
   user_agent: string | null;
   created_at: string;
   updated_at: string;
+  /** The last request seen on this session (idle expiry); null: none since sign-in. */
+  last_active_at: Optional<string>;
 }
 
 /** Credentials; `password` holds the scrypt hash written by the auth library. */

@@ -1,11 +1,18 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
+import { signInRefusal } from '@medreg/core';
 import { forwardAuthCookies } from '$lib/server/auth-cookies';
 import { safeNext } from '$lib/server/redirects';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, url }) => {
   if (locals.user) redirect(303, safeNext(url.searchParams.get('next')));
+  const notice = url.searchParams.has('expired')
+    ? locals.t('accounts.session.expired', { minutes: locals.services.sessionIdleMinutes ?? 30 })
+    : url.searchParams.has('everywhere')
+      ? locals.t('accounts.session.signedOutEverywhere')
+      : null;
+  return { notice };
 };
 
 const loginInput = z.object({ email: z.email().max(320), password: z.string().min(1).max(256) });
@@ -24,12 +31,6 @@ export const actions: Actions = {
       }
       return fail(400, { email, message: Object.values(fieldErrors)[0], fieldErrors });
     }
-    const account = await locals.services.db
-      .selectFrom('users')
-      .select('blocked_at')
-      .where('email', '=', parsed.data.email)
-      .executeTakeFirst();
-    if (account?.blocked_at) return fail(403, { email, message: t('login.blocked'), fieldErrors: {} as Record<string, string> });
     try {
       const { headers } = await locals.services.auth.api.signInEmail({
         body: { email: parsed.data.email, password: parsed.data.password },
@@ -37,9 +38,11 @@ export const actions: Actions = {
         returnHeaders: true,
       });
       forwardAuthCookies(headers, cookies);
-    } catch {
-      // Same message for unknown email and wrong password: do not reveal which accounts exist.
-      return fail(401, { email, message: t('login.failed'), fieldErrors: {} as Record<string, string> });
+    } catch (e) {
+      // Blocked and locked accounts are named (the lock with its end); otherwise one message for a wrong address
+      // or password.
+      const { status, message } = signInRefusal(e, t, locals.locale);
+      return fail(status, { email, message, fieldErrors: {} as Record<string, string> });
     }
     redirect(303, safeNext(url.searchParams.get('next')));
   },

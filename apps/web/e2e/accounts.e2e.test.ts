@@ -1,0 +1,129 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desktop, launchChromium, login, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+
+/**
+ * Accounts in a real browser against the real server: an administrator invites a nurse, who signs in with the
+ * one-time password, is held on /account/password until she chose her own, and signs in with it; then wrong
+ * passwords lock her account and the login page says until when.
+ */
+let server: Server;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const EMAIL = 'nina.neu@demo.medreg';
+const OWN = 'Tulpe Fahrrad Nordlicht';
+
+/** Submits the login form (the harness's login), whatever page it lands on. */
+async function signInOnce(page: Page, password: string) {
+  await page.goto(`${server.baseUrl}/login`);
+  await login(page, EMAIL, password);
+}
+
+describe('accounts', () => {
+  it('invite → first sign-in → forced password change → sign-in with the new password', async () => {
+    const adminCtx = await browser.newContext({ ...desktop, locale: 'en-GB' });
+    const admin = await openAs(adminCtx, server.baseUrl, 'admin@demo.medreg', '/');
+    await Promise.all([admin.waitForURL(/\/admin\/users$/), admin.click('main a[href="/admin/users"]')]);
+    expect(await admin.textContent('h1')).toBe('Users');
+    expect(await admin.textContent('main')).toContain('pflege@demo.medreg');
+    await Promise.all([admin.waitForURL(/\/admin\/users\/new$/), admin.click('main a[href="/admin/users/new"]')]);
+    await admin.fill('#name', 'Nina Neu');
+    await admin.fill('#email', EMAIL);
+    await admin.selectOption('#role', 'nurse');
+    await admin.check('input[name=departmentIds] >> nth=0');
+    await admin.click('main button[type=submit]');
+    await admin.waitForSelector('.password code');
+    const initial = (await admin.textContent('.password code'))!.trim();
+    expect(initial).toMatch(/^[\w]{5}(-[\w]{5}){3}$/);
+    await shot(admin, 'accounts-invited-desktop-en');
+
+    const ctx = await browser.newContext({ ...phone, locale: 'de-DE' });
+    const nina = await ctx.newPage();
+    await signInOnce(nina, initial);
+    await nina.waitForURL(/\/account\/password$/);
+    expect(await nina.textContent('main')).toContain('Sie haben sich mit einem Erstpasswort angemeldet');
+    // Every other page leads back here until the password is changed.
+    await nina.goto(`${server.baseUrl}/devices`);
+    expect(new URL(nina.url()).pathname).toBe('/account/password');
+    // A refused new password says what to fix and changes nothing.
+    await nina.fill('#current', initial);
+    await nina.fill('#next', 'passwort2024');
+    await nina.fill('#confirm', 'passwort2024');
+    await nina.click('form[action="?/change"] button');
+    await nina.waitForSelector('#next-error');
+    expect(await nina.textContent('#next-error')).toContain('Liste häufig verwendeter');
+    await shot(nina, 'accounts-password-refused-phone-de');
+    await nina.fill('#current', initial);
+    await nina.fill('#next', OWN);
+    await nina.fill('#confirm', OWN);
+    await Promise.all([nina.waitForURL(/changed=1/), nina.click('form[action="?/change"] button')]);
+    expect(await nina.textContent('main')).toContain('Ihr Passwort wurde geändert');
+    await nina.goto(`${server.baseUrl}/devices`);
+    expect(new URL(nina.url()).pathname).toBe('/devices');
+    await ctx.close();
+
+    // A fresh browser: the new password works, the initial one no longer does.
+    const later = await browser.newContext({ ...desktop, locale: 'de-DE' });
+    const again = await later.newPage();
+    await signInOnce(again, initial);
+    expect(await again.textContent('main [role=alert]')).toContain('E-Mail oder Passwort ist falsch');
+    await signInOnce(again, OWN);
+    expect(new URL(again.url()).pathname).toBe('/');
+    await later.close();
+
+    // The administrator sees her as active with her ward.
+    await admin.goto(`${server.baseUrl}/admin/users?q=nina`);
+    const card = await admin.textContent('.users');
+    expect(card).toContain('Nina Neu');
+    expect(card).not.toContain('initial password not yet changed');
+    await adminCtx.close();
+  });
+
+  it('wrong passwords lock the account, and the login page says until when', async () => {
+    const ctx = await browser.newContext({ ...phone, locale: 'en-GB' });
+    const page = await ctx.newPage();
+    let message = '';
+    // Five wrong passwords lock; a refusal of the per-client rate limit (3 per 10 s) is waited out and not counted.
+    for (let attempt = 0; attempt < 12 && !message.includes('locked until'); attempt++) {
+      if (attempt >= 3) await page.waitForTimeout(3_500);
+      await signInOnce(page, `wrong-${attempt}-password`);
+      message = (await page.textContent('main [role=alert]')) ?? '';
+    }
+    expect(message).toMatch(/^Too many wrong passwords: this account is locked until \d{1,2} \w{3} \d{4}, \d\d:\d\d\. Try again then, or ask your administrator\.$/);
+    await shot(page, 'accounts-locked-phone-en');
+    // The right password is refused too while the lock lasts.
+    await page.waitForTimeout(3_500);
+    await signInOnce(page, OWN);
+    expect(await page.textContent('main [role=alert]')).toContain('locked until');
+    await ctx.close();
+  });
+
+  it('looks right on a phone and a desktop (screenshots)', async () => {
+    for (const [size, locale, name] of [[phone, 'de-DE', 'phone-de'], [desktop, 'en-GB', 'desktop-en']] as const) {
+      const c = await browser.newContext({ ...size, locale });
+      const p = await openAs(c, server.baseUrl, 'admin@demo.medreg', '/admin/users');
+      expect(await sideways(p)).toBeLessThanOrEqual(0);
+      await shot(p, `accounts-users-${name}`);
+      await p.goto(`${server.baseUrl}/admin/users/new`);
+      expect(await sideways(p)).toBeLessThanOrEqual(0);
+      await shot(p, `accounts-invite-${name}`);
+      await p.goto(`${server.baseUrl}/account/password`);
+      expect(await sideways(p)).toBeLessThanOrEqual(0);
+      await shot(p, `accounts-password-${name}`);
+      await c.close();
+    }
+    // Not for other roles.
+    const c = await browser.newContext(desktop);
+    const m = await openAs(c, server.baseUrl, 'manager@demo.medreg', '/admin/users');
+    expect(await m.textContent('main')).toMatch(/Your role may not do this|Ihre Rolle darf das nicht/);
+    await c.close();
+  });
+});

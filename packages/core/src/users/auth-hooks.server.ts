@@ -1,0 +1,70 @@
+import { APIError, createAuthMiddleware, isAPIError } from 'better-auth/api';
+import type { Kysely } from 'kysely';
+import { isLocked, lockAfterFailure, LOCKOUT_WINDOW_MINUTES } from './lockout.js';
+
+/**
+ * better-auth endpoints that would set a password or an email address past the application's rules
+ * (length, breached list, history) and its administrators: passwords change through `users.changePassword`.
+ */
+const CLOSED_PATHS = new Set(['/change-password', '/set-password', '/reset-password', '/request-password-reset', '/change-email']);
+
+/** Error codes the sign-in answers with besides better-auth's own; the login page translates them. */
+export const ACCOUNT_BLOCKED = 'ACCOUNT_BLOCKED';
+export const ACCOUNT_LOCKED = 'ACCOUNT_LOCKED';
+
+const locked = (until: Date) =>
+  new APIError('LOCKED', { code: ACCOUNT_LOCKED, message: `Too many wrong passwords: locked until ${until.toISOString()}.`, lockedUntil: until.toISOString() });
+
+/**
+ * The `hooks` of the better-auth configuration; they run for HTTP requests and `auth.api` calls alike, so the
+ * web app's login form and the standalone API's /api/auth/sign-in/email share them. `db` is better-auth's
+ * connection (on PostgreSQL instants come back as Dates there). Only existing accounts are counted: an unknown
+ * address has nothing to lock and gets better-auth's usual answer.
+ */
+export function accountHooks(db: Kysely<any>, now: () => Date) {
+  const account = (email: unknown) =>
+    typeof email === 'string'
+      ? (db.selectFrom('users').select(['id', 'blocked_at', 'locked_until']).where('email', '=', email.trim().toLowerCase()).executeTakeFirst() as Promise<
+          { id: string; blocked_at: unknown; locked_until: string | Date | null } | undefined
+        >)
+      : Promise.resolve(undefined);
+
+  return {
+    before: createAuthMiddleware(async (ctx) => {
+      if (CLOSED_PATHS.has(ctx.path) || ctx.path.startsWith('/reset-password/'))
+        throw new APIError('FORBIDDEN', { code: 'USE_THE_APP', message: 'Passwords are changed in the application (users.changePassword).' });
+      if (ctx.path !== '/sign-in/email') return;
+      const user = await account(ctx.body?.email);
+      if (!user) return;
+      // Refused before the password is checked: a locked account tells nothing about a guess.
+      if (user.blocked_at) throw new APIError('FORBIDDEN', { code: ACCOUNT_BLOCKED, message: 'This account is blocked.' });
+      if (isLocked(user.locked_until, now())) throw locked(new Date(user.locked_until!));
+    }),
+    after: createAuthMiddleware(async (ctx) => {
+      if (ctx.path !== '/sign-in/email') return;
+      const returned = ctx.context.returned;
+      const user = await account(ctx.body?.email);
+      if (!user) return;
+      if (!isAPIError(returned)) {
+        // Signed in: the count starts again.
+        await db.deleteFrom('sign_in_failures').where('user_id', '=', user.id).execute();
+        return;
+      }
+      if (returned.body?.code !== 'INVALID_EMAIL_OR_PASSWORD') return;
+      const at = now();
+      const earlier = (await db.selectFrom('sign_in_failures').select('at').where('user_id', '=', user.id).execute()) as { at: string | Date }[];
+      const until = lockAfterFailure(earlier.map((f) => new Date(f.at)), at);
+      if (!until) {
+        await db.deleteFrom('sign_in_failures').where('user_id', '=', user.id).where('at', '<=', new Date(at.getTime() - LOCKOUT_WINDOW_MINUTES * 60_000).toISOString()).execute();
+        await db.insertInto('sign_in_failures').values({ id: crypto.randomUUID(), user_id: user.id, at: at.toISOString() }).execute();
+        return;
+      }
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ locked_until: until.toISOString() }).where('id', '=', user.id).execute();
+        await trx.deleteFrom('sign_in_failures').where('user_id', '=', user.id).execute();
+      });
+      // The attempt that locks already says so.
+      throw locked(until);
+    }),
+  };
+}

@@ -1,0 +1,25 @@
+import type { Services } from '../context.js';
+import { DEFAULT_SESSION_IDLE_MINUTES, isIdle, needsActivityWrite } from './idle-sessions.js';
+
+/**
+ * Keeps a session alive or ends it for inactivity: a session idle for longer than the configured minutes is
+ * deleted (false), an active one has its last activity written at most once a minute (true). Sessions are
+ * better-auth's, which keeps their 12 h absolute lifetime; the idle limit is ours. Real time, as better-auth's.
+ */
+export async function keepSessionAlive(services: Services, sessionId: string, now = new Date()): Promise<boolean> {
+  const session = await services.db.selectFrom('sessions').select(['last_active_at', 'created_at']).where('id', '=', sessionId).executeTakeFirst();
+  if (!session) return false;
+  if (isIdle(session, now, services.sessionIdleMinutes ?? DEFAULT_SESSION_IDLE_MINUTES)) {
+    await services.db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+    return false;
+  }
+  if (needsActivityWrite(session, now))
+    await services.db.updateTable('sessions').set({ last_active_at: now.toISOString() }).where('id', '=', sessionId).execute();
+  return true;
+}
+
+/** "Sign out everywhere": ends every session of the user, this one included. */
+export async function endAllSessions(services: Services, userId: string): Promise<number> {
+  const r = await services.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDialects } from '@medreg/db/testing';
+import { translator } from '@medreg/i18n';
+import { DEMO_PASSWORD } from '../seed/catalog.js';
+import { createTestApp, type TestApp } from '../testing.js';
+import { CLIENT_IP_HEADER } from './auth.server.js';
+import { signInRefusal } from './sign-in-errors.js';
+
+/** Five wrong passwords within 15 minutes lock an account for 15 minutes, in auth.api calls and over HTTP alike. */
+describe.each(testDialects)('sign-in lockout on %s', (dialect) => {
+  let app: TestApp;
+  let clock = new Date('2026-12-04T09:00:00.000Z');
+  beforeAll(async () => {
+    app = await createTestApp(dialect, { now: () => clock });
+  });
+  afterAll(() => app.close());
+  const minutes = (n: number) => (clock = new Date(clock.getTime() + n * 60_000));
+
+  /** Signs in through auth.api (as the web login page does): 'ok' or the refusal's code. */
+  async function attempt(email: string, password: string): Promise<string> {
+    try {
+      await app.services.auth.api.signInEmail({ body: { email, password } });
+      return 'ok';
+    } catch (e) {
+      return (e as { body?: { code?: string } }).body?.code ?? 'thrown';
+    }
+  }
+
+  it('a right password within four wrong ones starts the count again', async () => {
+    const email = 'technik@demo.medreg';
+    for (let i = 0; i < 4; i++) expect(await attempt(email, `wrong-${i}`)).toBe('INVALID_EMAIL_OR_PASSWORD');
+    expect(await attempt(email, DEMO_PASSWORD)).toBe('ok');
+    for (let i = 0; i < 4; i++) expect(await attempt(email, `wrong-${i}`)).toBe('INVALID_EMAIL_OR_PASSWORD');
+    expect(await attempt(email, DEMO_PASSWORD)).toBe('ok');
+  });
+
+  it('wrong passwords spread over more than 15 minutes do not lock', async () => {
+    const email = 'manager@demo.medreg';
+    for (let i = 0; i < 6; i++) {
+      expect(await attempt(email, `wrong-${i}`)).toBe('INVALID_EMAIL_OR_PASSWORD');
+      minutes(4);
+    }
+    expect(await attempt(email, DEMO_PASSWORD)).toBe('ok');
+  });
+
+  it('the fifth wrong password locks for 15 minutes; even the right one is refused until then', async () => {
+    const email = 'pflege@demo.medreg';
+    clock = new Date('2026-12-04T09:30:00.000Z');
+    for (let i = 0; i < 4; i++) expect(await attempt(email, `wrong-${i}`)).toBe('INVALID_EMAIL_OR_PASSWORD');
+    const lockedAt = clock;
+    let refusal: unknown;
+    await app.services.auth.api.signInEmail({ body: { email, password: 'wrong-4' } }).catch((e: unknown) => (refusal = e));
+    expect((refusal as { body: { code: string; lockedUntil: string } }).body).toMatchObject({
+      code: 'ACCOUNT_LOCKED',
+      lockedUntil: new Date(lockedAt.getTime() + 15 * 60_000).toISOString(),
+    });
+    // The login page's message names the end of the lock in the reader's language and time zone.
+    expect(signInRefusal(refusal, translator('en'), 'en')).toEqual({
+      status: 423,
+      message: 'Too many wrong passwords: this account is locked until 4 Dec 2026, 10:45. Try again then, or ask your administrator.',
+    });
+    expect(signInRefusal(refusal, translator('de'), 'de').message).toBe(
+      'Zu viele falsche Passwörter: Dieses Konto ist bis 04.12.2026, 10:45 gesperrt. Versuchen Sie es dann erneut oder wenden Sie sich an Ihre Administration.',
+    );
+    minutes(14);
+    expect(await attempt(email, DEMO_PASSWORD)).toBe('ACCOUNT_LOCKED');
+    minutes(1);
+    expect(await attempt(email, DEMO_PASSWORD)).toBe('ok');
+    // Other accounts were never affected.
+    expect(await attempt('admin@demo.medreg', DEMO_PASSWORD)).toBe('ok');
+  });
+
+  it('locks over HTTP too (the standalone API), counting the account whatever client guesses', async () => {
+    const email = 'admin@demo.medreg';
+    const post = (password: string, i: number) =>
+      app.services.auth.handler(
+        new Request('http://localhost:3000/api/auth/sign-in/email', {
+          method: 'POST',
+          // A different client each time: the per-client rate limit stays out of the way, the account count does not.
+          headers: { 'content-type': 'application/json', origin: 'http://localhost:3000', [CLIENT_IP_HEADER]: `10.0.0.${i}` },
+          body: JSON.stringify({ email, password }),
+        }),
+      );
+    for (let i = 0; i < 4; i++) expect((await post('wrong', i)).status).toBe(401);
+    // The attempt that locks keeps the status of a wrong password (better-auth keeps the endpoint's) and says why.
+    const res = await post('wrong', 4);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'ACCOUNT_LOCKED', lockedUntil: new Date(clock.getTime() + 15 * 60_000).toISOString() });
+    const locked = await post(DEMO_PASSWORD, 5);
+    expect(locked.status).toBe(423);
+    expect((await locked.json()).code).toBe('ACCOUNT_LOCKED');
+  });
+
+  it('refuses a blocked account with its own message, even with the right password', async () => {
+    const email = 'technik@demo.medreg';
+    await app.services.db.updateTable('users').set({ blocked_at: clock.toISOString() }).where('email', '=', email).execute();
+    let refusal: unknown;
+    await app.services.auth.api.signInEmail({ body: { email, password: DEMO_PASSWORD } }).catch((e: unknown) => (refusal = e));
+    expect(signInRefusal(refusal, translator('en'), 'en')).toEqual({ status: 403, message: 'This account is blocked. Ask your administrator.' });
+    await app.services.db.updateTable('users').set({ blocked_at: null }).where('email', '=', email).execute();
+  });
+
+  it('an unknown address gets the same answer as a wrong password and locks nothing', async () => {
+    for (let i = 0; i < 6; i++) expect(await attempt('nobody@demo.medreg', 'wrong')).toBe('INVALID_EMAIL_OR_PASSWORD');
+    expect(signInRefusal(new Error('x'), translator('en'), 'en').message).toBe('Email or password is wrong. Check both and try again.');
+  });
+});

@@ -1,0 +1,14 @@
+/** The hash of one of a user's last passwords (scrypt, as the auth library writes it). */
+export interface PasswordHistoryTable {
+  id: string;
+  user_id: string;
+  hash: string;
+  created_at: string;
+}
+
+/** One wrong password for an account, counted towards the lockout. */
+export interface SignInFailureTable {
+  id: string;
+  user_id: string;
+  at: string;
+}
