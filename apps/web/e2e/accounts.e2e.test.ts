@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desktop, launchChromium, login, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
@@ -125,5 +127,36 @@ describe('accounts', () => {
     const m = await openAs(c, server.baseUrl, 'manager@demo.medreg', '/admin/users');
     expect(await m.textContent('main')).toMatch(/Your role may not do this|Ihre Rolle darf das nicht/);
     await c.close();
+  });
+  it('an idle session ends with a notice on the login page; "sign out everywhere" ends the others too', async () => {
+    const desk = await browser.newContext({ ...desktop, locale: 'en-GB' });
+    const onDesk = await openAs(desk, server.baseUrl, 'technik@demo.medreg', '/devices');
+    const mobile = await browser.newContext({ ...phone, locale: 'en-GB' });
+    const onPhone = await openAs(mobile, server.baseUrl, 'technik@demo.medreg', '/devices');
+
+    // 31 minutes without a request on the phone's session (written into the database file behind the app).
+    const file = new Database(join(server.dataDir, 'medreg.sqlite'));
+    const phoneToken = (await mobile.cookies()).find((c) => c.name === 'medreg.session_token')!.value.split('.')[0]!;
+    file.prepare('update sessions set last_active_at = ? where token = ?').run(new Date(Date.now() - 31 * 60_000).toISOString(), phoneToken);
+    file.close();
+    await onPhone.goto(`${server.baseUrl}/due`);
+    expect(new URL(onPhone.url()).pathname).toBe('/login');
+    expect(await onPhone.textContent('main [role=status]')).toBe('You were signed out after 30 minutes without activity. Please sign in again.');
+    await shot(onPhone, 'accounts-idle-phone-en');
+
+    // Signed in again on the phone, then "sign out everywhere" on the desk: both sessions end.
+    // (The sign-in rate limit, 3 per 10 s per client, may ask to wait.)
+    for (let attempt = 0; new URL(onPhone.url()).pathname === '/login' && attempt < 3; attempt++) {
+      if (attempt > 0) await onPhone.waitForTimeout(10_500);
+      await login(onPhone, 'technik@demo.medreg');
+    }
+    expect(new URL(onPhone.url()).pathname).toBe('/due');
+    await onDesk.goto(`${server.baseUrl}/account/password`);
+    await Promise.all([onDesk.waitForURL(/\/login\?everywhere=1$/), onDesk.click('form[action="?/everywhere"] button')]);
+    expect(await onDesk.textContent('main [role=status]')).toBe('You were signed out on all devices.');
+    await onPhone.goto(`${server.baseUrl}/due`);
+    expect(new URL(onPhone.url()).pathname).toBe('/login');
+    await desk.close();
+    await mobile.close();
   });
 });

@@ -149,7 +149,8 @@ describe('scan a device label', () => {
     ] as const) {
       const { ctx, page } = await signedIn(otherCamera, { ...size, locale });
       await page.goto(`${server.baseUrl}/scan`);
-      await expect.poll(() => page.textContent('[role=status]')).toContain(message);
+      // The browser refuses the camera asynchronously: about a second on a busy machine, past poll's default.
+      await expect.poll(() => page.textContent('[role=status]'), { timeout: 15_000 }).toContain(message);
       expect(await page.isVisible('video')).toBe(false);
       expect(await page.isVisible('#q')).toBe(true);
       expect(await sideways(page), `${name}: /scan scrolls sideways`).toBeLessThanOrEqual(0);
@@ -159,7 +160,7 @@ describe('scan a device label', () => {
 
     const { ctx, page } = await signedIn(browser, { ...phone, locale: 'de-DE' });
     await page.goto(`${server.baseUrl}/scan`);
-    await expect.poll(() => page.textContent('[role=status]')).toContain('Keine Kamera gefunden');
+    await expect.poll(() => page.textContent('[role=status]'), { timeout: 15_000 }).toContain('Keine Kamera gefunden');
     const open = async (q: string) => {
       await page.goto(`${server.baseUrl}/scan`);
       await page.fill('#q', q);
