@@ -173,5 +173,6 @@ describe.each(testDialects)('a server killed mid-stream on %s', (dialect: Dialec
     } finally {
       await database.close();
     }
-  });
+    // Two cold starts of the server (tsx, migrations, the demo seed) on a shared 2-core machine.
+  }, 180_000);
 });
