@@ -136,10 +136,10 @@ describe.each(testDialects)('access-control matrix on %s', (dialect) => {
       const access = procedurePolicy[path];
       if (!access) continue;
       for (const who of callers) {
-        // An empty object for procedures with input: the role check comes before the input check. A call that
-        // ends the caller's sessions gets a session of its own.
-        const cookie = ENDS_SESSIONS.has(path) && who !== 'anonymous' ? (await sessionCookies(app, [who])).get(who) : cookies.get(who);
-        const { status } = await callProcedure(api, cookie, path, proc._def.inputs.length ? {} : undefined);
+        // An empty object for procedures with input: the role check comes before the input check.
+        const { status } = await call(who, path, proc._def.inputs.length ? {} : undefined);
+        // A call that ended the caller's sessions: sign in again for the rest of the matrix.
+        if (ENDS_SESSIONS.has(path) && who !== 'anonymous') cookies.set(who, (await sessionCookies(app, [who])).get(who)!);
         const passed = status !== 401 && status !== 403;
         if (status >= 500) mismatches.push(`${path} as ${who}: ${status}`);
         else if (mayPass(access, who) ? !passed : status !== deniedStatus(who)) mismatches.push(`${path} as ${who}: ${status}`);

@@ -174,9 +174,13 @@ describe('renderRegister', () => {
     }
     const reader = streamRegister(data([], { total: 4000, rows: batches() })).getReader();
     await reader.read();
-    // Nobody reads for a while: drawing must stop once the queue is full, far from the end.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const whileWaiting = read;
+    // Nobody reads for a while: drawing must stop once the queue is full, far from the end. On a busy machine
+    // filling the queue takes a while, so wait until reading has stood still for half a second.
+    let whileWaiting = -1;
+    for (let i = 0; i < 40 && read !== whileWaiting; i++) {
+      whileWaiting = read;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     expect(whileWaiting).toBeLessThan(100);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(read).toBe(whileWaiting);
