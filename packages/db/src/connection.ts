@@ -30,7 +30,7 @@ export interface Db {
 const isPostgresUrl = (url: string | undefined): url is string => !!url && /^postgres(ql)?:\/\//.test(url);
 
 /** pg returns dates and timestamps as JS Dates and int8 as strings; the app wants one shape on both databases. */
-function pgTypes(): pg.CustomTypesConfig {
+export function pgTypes(): pg.CustomTypesConfig {
   const { types } = pg;
   return {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
