@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables/index.js';
 
@@ -78,6 +78,31 @@ export function createDb(config: DbConfig = {}): Db {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { db, authDb: db, dialect: 'sqlite', target: file, close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every statement anew, and SQLite then parses and plans the SQL each time: on a device page that
+ * cost more than running the queries. The app runs the same few hundred statements over and over, so prepared
+ * statements are kept by their text (the least recently used leave first). Long texts (multi-row inserts of an
+ * import) are prepared per use. Statements on one connection run one at a time (Kysely's connection mutex), so a
+ * kept statement is never in use twice.
+ */
+export function withStatementCache(database: SQLite.Database, size = 500): SqliteDatabase {
+  const kept = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      if (sql.length > 4000) return database.prepare(sql);
+      let statement = kept.get(sql);
+      if (statement) kept.delete(sql);
+      else {
+        statement = database.prepare(sql);
+        if (kept.size >= size) kept.delete(kept.keys().next().value!);
+      }
+      kept.set(sql, statement);
+      return statement;
+    },
+  };
 }
