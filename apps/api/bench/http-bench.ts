@@ -34,6 +34,9 @@ export interface BenchOptions {
   /** Rows of each CSV import through the API. */
   importRows: number;
   dialects: Dialect[];
+  /** The group's shape (default 10 sites of 30 wards). */
+  sites?: number;
+  wardsPerSite?: number;
   /** Keep the generated database (SQLite file under /tmp, or the PostgreSQL database) and print where. */
   keep?: boolean;
   log?: (line: string) => void;
@@ -137,8 +140,15 @@ async function postgresFloor(url: string): Promise<Floor> {
   await client.connect();
   const log: Captured[] = [];
   let capturing = false;
+  // One client for capture and replay (a transaction spans both); queries that the code runs side by side queue.
+  let queue: Promise<unknown> = Promise.resolve();
+  const query = (sql: string, params: unknown[]) => {
+    const next = queue.then(() => client.query(nested(sql), params));
+    queue = next.catch(() => undefined);
+    return next;
+  };
   const pool = {
-    connect: async () => ({ query: (sql: string, params: unknown[]) => client.query(nested(sql), params), release: () => {} }),
+    connect: async () => ({ query, release: () => {} }),
     end: async () => {},
   };
   const db = new Kysely<Database>({
@@ -217,7 +227,20 @@ class Client {
     readonly account: Account,
   ) {}
 
-  send(method: 'GET' | 'POST', path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+  /**
+   * One request. A kept-alive connection that the server closed just as the request went out (its idle timer
+   * fired) is retried once on a new one, as browsers do; Node's documentation recommends the same.
+   */
+  async send(method: 'GET' | 'POST', path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+    try {
+      return await this.once(method, path, body, headers);
+    } catch (e) {
+      if (!(e as { reused?: boolean }).reused) throw e;
+      return this.once(method, path, body, headers);
+    }
+  }
+
+  private once(method: 'GET' | 'POST', path: string, body: string | Buffer | undefined, headers: Record<string, string>): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
@@ -231,7 +254,9 @@ class Client {
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        reject(Object.assign(e, { reused: req.reusedSocket && (e.code === 'ECONNRESET' || e.message === 'socket hang up') })),
+      );
       req.end(body);
     });
   }
@@ -578,7 +603,7 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
       await migrateToLatest(gen.db);
       const t0 = performance.now();
       let lastLine = 0;
-      const group = await generateHospitalGroup(gen.db, dialect, { devices: o.devices, users: o.users, entries: o.entries, instructions: o.instructions, accountsPerRole: o.concurrency }, (what, done, total) => {
+      const group = await generateHospitalGroup(gen.db, dialect, { devices: o.devices, users: o.users, entries: o.entries, instructions: o.instructions, accountsPerRole: o.concurrency, sites: o.sites, wardsPerSite: o.wardsPerSite }, (what, done, total) => {
         const t = performance.now();
         if (done === total || t - lastLine > 2000) {
           lastLine = t;
