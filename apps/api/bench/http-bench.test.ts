@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import { formatTable, runHttpBench } from './http-bench.js';
 
@@ -10,8 +10,10 @@ import { formatTable, runHttpBench } from './http-bench.js';
 describe.each(testDialects)('the HTTP benchmark at 2,000 devices on %s', (dialect) => {
   it('generates the group, signs everyone in and runs every scenario through the API without an error', { timeout: 600_000 }, async () => {
     const lines: string[] = [];
+    onTestFailed(() => console.log(lines.join('\n')));
     const { rows, generation } = await runHttpBench({
-      devices: 2000, users: 300, entries: 6000, instructions: 2000, concurrency: 4, seconds: 1, importRows: 50, dialects: [dialect], log: (l) => lines.push(l),
+      devices: 2000, users: 300, entries: 6000, instructions: 2000, concurrency: 4, seconds: 0.5, importRows: 50, dialects: [dialect], sites: 2, wardsPerSite: 10,
+      log: (l) => lines.push(l),
     });
     expect(generation[0]!.rows).toMatchObject({ devices: 2000, logbook_entries: 6000 });
     const scenarios = rows.map((r) => r.scenario);

@@ -56,7 +56,14 @@ export interface Row {
   /** HTTP requests one operation makes (a page is two, an import polls). */
   requestsPerOp: number;
   sqlP95: number | null;
+  /** The bare route's p95 with the scenario's clients, times requests per operation. */
   transportP95: number | null;
+  /** p95 / (SQL p95 + transportP95): under load, where every latency includes the queue. */
+  ratioUnderLoad: number | null;
+  /** p95 of the same operation from one client, and the bare route's from one client (× requests per op). */
+  aloneP95: number | null;
+  aloneTransportP95: number | null;
+  /** aloneP95 / (SQL p95 + aloneTransportP95): what the API adds to one request; the target's ratio. */
   ratio: number | null;
   /** Peak resident memory of the server process during the scenario (VmHWM after a reset), MiB. */
   peakRssMiB: number | null;
@@ -677,7 +684,7 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
       const transportRow = (r: LoadResult, n: number): Row => ({
         dialect, scenario: `transport floor: GET /bench/fixed${n === 1 ? ', one client' : ''}`, concurrency: n, ops: r.times.length, errors: r.errors, firstError: r.firstError,
         perSecond: r.perSecond, p50: quantile(r.times, 0.5), p95: quantile(r.times, 0.95), p99: quantile(r.times, 0.99), requestsPerOp: 1, sqlP95: null, transportP95: null,
-        ratio: null, peakRssMiB: peakMiB(pid), targets: [],
+        ratioUnderLoad: null, aloneP95: n === 1 ? quantile(r.times, 0.95) : null, aloneTransportP95: null, ratio: null, peakRssMiB: peakMiB(pid), targets: [],
       });
       result.rows.push(transportRow(bare.many, clientsOf.technician.length), transportRow(bare.one, 1));
 
@@ -686,16 +693,23 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
         await load(many, s.op, o.seconds * 200, counter); // warm-up
         resetPeak(pid);
         const r = await load(many, s.op, o.seconds * 1000, counter);
+        const peakRssMiB = peakMiB(pid);
+        // The same operation from one client: its latency without waiting behind 31 others, which is what the
+        // floors measure too (one query, one bare request at a time).
+        const alone = s.single ? r : await load(many.slice(0, 1), s.op, o.seconds * 500, counter);
         const requestsPerOp = r.times.length ? r.requests / r.times.length : 1;
-        const transportP95 = quantile((s.single ? bare.one : bare.many).times, 0.95) * requestsPerOp;
         const sql = sqlP95.get(s.name)!;
         const p95 = quantile(r.times, 0.95);
-        const ratio = p95 / (sql + transportP95);
+        const transportP95 = quantile((s.single ? bare.one : bare.many).times, 0.95) * requestsPerOp;
+        const aloneP95 = quantile(alone.times, 0.95);
+        const aloneTransportP95 = quantile(bare.one.times, 0.95) * requestsPerOp;
+        const ratio = aloneP95 / (sql + aloneTransportP95);
         const targets = [{ label: 'p95 ≤ 3 × floors', pass: ratio <= 3 }];
         if (s.minPerSecond && dialect === 'sqlite') targets.push({ label: `≥ ${s.minPerSecond}/s`, pass: r.perSecond >= s.minPerSecond });
         result.rows.push({
-          dialect, scenario: s.name, concurrency: many.length, ops: r.times.length, errors: r.errors, firstError: r.firstError, perSecond: r.perSecond,
-          p50: quantile(r.times, 0.5), p95, p99: quantile(r.times, 0.99), requestsPerOp, sqlP95: sql, transportP95, ratio, peakRssMiB: peakMiB(pid), targets,
+          dialect, scenario: s.name, concurrency: many.length, ops: r.times.length, errors: r.errors + (s.single ? 0 : alone.errors), firstError: r.firstError ?? alone.firstError,
+          perSecond: r.perSecond, p50: quantile(r.times, 0.5), p95, p99: quantile(r.times, 0.99), requestsPerOp, sqlP95: sql, transportP95, ratioUnderLoad: p95 / (sql + transportP95),
+          aloneP95, aloneTransportP95, ratio, peakRssMiB, targets,
         });
         log(`  ${dialect}: ${s.name}: ${r.perSecond.toFixed(0)}/s, p95 ${p95.toFixed(1)} ms${r.errors ? `, ${r.errors} errors: ${r.firstError}` : ''}`);
       }
@@ -720,7 +734,7 @@ const ms = (v: number | null) => (v === null || Number.isNaN(v) ? '–' : v < 10
 
 /** One Markdown table of every row (it reads as plain text in a terminal too). */
 export function formatTable(rows: Row[]): string {
-  const head = ['db', 'scenario', 'clients', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'SQL p95', 'HTTP floor p95', 'ratio', 'peak RSS MiB', 'errors', 'target'];
+  const head = ['db', 'scenario', 'clients', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'HTTP floor p95', 'ratio', '1 client p95', 'SQL p95', 'HTTP floor 1', 'ratio 1', 'peak RSS MiB', 'errors', 'target'];
   const body = rows.map((r) => [
     r.dialect,
     r.scenario,
@@ -729,8 +743,11 @@ export function formatTable(rows: Row[]): string {
     ms(r.p50),
     ms(r.p95),
     ms(r.p99),
-    ms(r.sqlP95),
     r.transportP95 === null ? '–' : `${ms(r.transportP95)}${r.requestsPerOp > 1.05 ? ` (${r.requestsPerOp.toFixed(1)} req)` : ''}`,
+    r.ratioUnderLoad === null ? '–' : r.ratioUnderLoad.toFixed(1),
+    ms(r.aloneP95),
+    ms(r.sqlP95),
+    ms(r.aloneTransportP95),
     r.ratio === null ? '–' : r.ratio.toFixed(2),
     r.peakRssMiB === null ? '–' : r.peakRssMiB.toFixed(0),
     String(r.errors),
