@@ -28,8 +28,11 @@ describe.each(testDialects)('the HTTP benchmark at 2,000 devices on %s', (dialec
         expect(r.targets.length, r.scenario).toBeGreaterThan(0);
       }
     }
-    // The server's memory is read from /proc on Linux.
-    if (process.platform === 'linux') expect(rows.every((r) => (r.peakRssMiB ?? 0) > 20)).toBe(true);
+    // The server's memory and CPU time are read from /proc on Linux.
+    if (process.platform === 'linux') {
+      expect(rows.every((r) => (r.peakRssMiB ?? 0) > 20)).toBe(true);
+      expect(rows.every((r) => r.cpuMsPerOp !== null && r.cpuMsPerOp >= 0)).toBe(true);
+    }
     expect(formatTable(rows).split('\n')).toHaveLength(rows.length + 2);
   });
 });

@@ -65,6 +65,11 @@ export interface Row {
   aloneTransportP95: number | null;
   /** aloneP95 / (SQL p95 + aloneTransportP95): what the API adds to one request; the target's ratio. */
   ratio: number | null;
+  /**
+   * CPU time of the server process per operation under load: on a shared machine the best measure of cost, as
+   * 1000 / cpuMsPerOp is what one free core would serve per second.
+   */
+  cpuMsPerOp: number | null;
   /** Peak resident memory of the server process during the scenario (VmHWM after a reset), MiB. */
   peakRssMiB: number | null;
   targets: { label: string; pass: boolean }[];
@@ -316,7 +321,8 @@ async function load(clients: Client[], op: (c: Client, n: number) => Promise<num
       while (performance.now() < end) {
         const start = performance.now();
         try {
-          requests += await op(c, counter.n++);
+          const made = await op(c, counter.n++); // `requests += await …` would add to a total read before the wait
+          requests += made;
           times.push(performance.now() - start);
         } catch (e) {
           errors++;
@@ -396,6 +402,15 @@ function resetPeak(pid: number) {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
   } catch {
     // Not Linux, or not allowed: VmHWM stays the peak since start, which the table then shows.
+  }
+}
+/** CPU time the process has used so far (user + system), ms; Linux counts it in ticks of 10 ms (USER_HZ 100). */
+function cpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
   }
 }
 function peakMiB(pid: number): number | null {
@@ -679,13 +694,17 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
       const transport = async (many: Client[]) => {
         await load(many, fixed, o.seconds * 200, counter);
         resetPeak(pid);
-        return load(many, fixed, o.seconds * 1000, counter);
+        const cpu0 = cpuMs(pid);
+        const r = await load(many, fixed, o.seconds * 1000, counter);
+        const cpu1 = cpuMs(pid);
+        return { ...r, cpuMsPerOp: cpu0 !== null && cpu1 !== null && r.times.length ? (cpu1 - cpu0) / r.times.length : null };
       };
       const bare = { many: await transport(clientsOf.technician), one: await transport(clientsOf.technician.slice(0, 1)) };
-      const transportRow = (r: LoadResult, n: number): Row => ({
+      const transportRow = (r: LoadResult & { cpuMsPerOp: number | null }, n: number): Row => ({
         dialect, scenario: `transport floor: GET /bench/fixed${n === 1 ? ', one client' : ''}`, concurrency: n, ops: r.times.length, errors: r.errors, firstError: r.firstError,
         perSecond: r.perSecond, p50: quantile(r.times, 0.5), p95: quantile(r.times, 0.95), p99: quantile(r.times, 0.99), requestsPerOp: 1, sqlP95: null, transportP95: null,
         ratioUnderLoad: null, aloneP95: n === 1 ? quantile(r.times, 0.95) : null, aloneTransportP95: null, ratio: null, peakRssMiB: peakMiB(pid), targets: [],
+        cpuMsPerOp: r.cpuMsPerOp,
       });
       result.rows.push(transportRow(bare.many, clientsOf.technician.length), transportRow(bare.one, 1));
 
@@ -693,7 +712,9 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
         const many = s.single ? clientsOf[s.clients].slice(0, 1) : clientsOf[s.clients];
         await load(many, s.op, o.seconds * 200, counter); // warm-up
         resetPeak(pid);
+        const cpu0 = cpuMs(pid);
         const r = await load(many, s.op, o.seconds * 1000, counter);
+        const cpu1 = cpuMs(pid);
         const peakRssMiB = peakMiB(pid);
         // The same operation from one client: its latency without waiting behind 31 others, which is what the
         // floors measure too (one query, one bare request at a time).
@@ -710,7 +731,7 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
         result.rows.push({
           dialect, scenario: s.name, concurrency: many.length, ops: r.times.length, errors: r.errors + (s.single ? 0 : alone.errors), firstError: r.firstError ?? alone.firstError,
           perSecond: r.perSecond, p50: quantile(r.times, 0.5), p95, p99: quantile(r.times, 0.99), requestsPerOp, sqlP95: sql, transportP95, ratioUnderLoad: p95 / (sql + transportP95),
-          aloneP95, aloneTransportP95, ratio, peakRssMiB, targets,
+          aloneP95, aloneTransportP95, ratio, peakRssMiB, targets, cpuMsPerOp: cpu0 !== null && cpu1 !== null && r.times.length ? (cpu1 - cpu0) / r.times.length : null,
         });
         log(`  ${dialect}: ${s.name}: ${r.perSecond.toFixed(0)}/s, p95 ${p95.toFixed(1)} ms${r.errors ? `, ${r.errors} errors: ${r.firstError}` : ''}`);
       }
@@ -735,7 +756,7 @@ const ms = (v: number | null) => (v === null || Number.isNaN(v) ? '–' : v < 10
 
 /** One Markdown table of every row (it reads as plain text in a terminal too). */
 export function formatTable(rows: Row[]): string {
-  const head = ['db', 'scenario', 'clients', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'HTTP floor p95', 'ratio', '1 client p95', 'SQL p95', 'HTTP floor 1', 'ratio 1', 'peak RSS MiB', 'errors', 'target'];
+  const head = ['db', 'scenario', 'clients', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'HTTP floor p95', 'ratio', '1 client p95', 'SQL p95', 'HTTP floor 1', 'ratio 1', 'server CPU ms/op', 'peak RSS MiB', 'errors', 'target'];
   const body = rows.map((r) => [
     r.dialect,
     r.scenario,
@@ -750,6 +771,7 @@ export function formatTable(rows: Row[]): string {
     ms(r.sqlP95),
     ms(r.aloneTransportP95),
     r.ratio === null ? '–' : r.ratio.toFixed(2),
+    ms(r.cpuMsPerOp),
     r.peakRssMiB === null ? '–' : r.peakRssMiB.toFixed(0),
     String(r.errors),
     r.targets.length ? r.targets.map((t) => `${t.pass ? 'pass' : 'FAIL'} ${t.label}`).join('; ') : '',
