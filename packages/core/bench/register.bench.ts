@@ -22,6 +22,7 @@ import { countOpenLocks } from '../src/lockout/lock.server.js';
 import { createCaller } from '../src/router.js';
 import { dueWork, openInstructionsOf } from '../src/start/start.server.js';
 import { translator } from '@medreg/i18n';
+import { commissionedOn, designations, kinds, makers } from './hospital-group.js';
 
 const N = Number(process.env.BENCH_DEVICES ?? 100_000);
 const RUNS = 200;
@@ -47,9 +48,6 @@ async function time(label: string, run: (i: number) => Promise<unknown>, runs = 
   console.log(`  ${label.padEnd(44)} ${stats(ms)}`);
 }
 
-/** Commissioning dates spread over ten years, so due dates spread too. */
-const commissionedOn = (i: number) => new Date(Date.UTC(2015, 0, 1) + ((i * 37) % 3650) * 86_400_000).toISOString().slice(0, 10);
-
 for (const dialect of testDialects) {
   const t = await createTestDb(dialect);
   const { db } = t;
@@ -59,12 +57,7 @@ for (const dialect of testDialects) {
   const deps = Array.from({ length: 60 }, (_, i) => ({ id: `dep${i}`, site_id: 's', building_id: null, name: `Station ${i}`, kind: 'ward' as const, cost_centre: null }));
   await db.insertInto('departments').values(deps).execute();
   // 200 models of 20 designations, 10 kinds and 5 manufacturers, so a word finds a share of the register, not all of it.
-  const makers = ['B. Braun Melsungen AG', 'Fresenius Kabi AG', 'Drägerwerk AG', 'Philips Medizin Systeme', 'Stryker'];
   await db.insertInto('manufacturers').values(makers.map((name, k) => ({ id: `mf${k}`, name, address: 'Musterstraße 1', country: null }))).execute();
-  const designations = ['Perfusor', 'Infusomat', 'Agilia', 'Evita', 'Babylog', 'Servo', 'Lifepak', 'Beneheart', 'Intellivue', 'Carescape',
-    'Cardiovit', 'Vio', 'Thermoscan', 'Icare', 'Centrella', 'Connex', 'Probp', 'Basic', 'Oxylog', 'Savina'];
-  const kinds = ['Spritzenpumpe', 'Infusionspumpe', 'Beatmungsgerät', 'Defibrillator', 'Patientenmonitor', 'EKG-Gerät', 'HF-Chirurgiegerät',
-    'Ohrthermometer', 'Augentonometer', 'Pflegebett'];
   const models = Array.from({ length: 200 }, (_, i) => ({
     id: `m${i}`, manufacturer_id: `mf${i % 5}`, name: `${designations[i % 20]} ${i}`, kind: kinds[i % 10]!, type_designation: `T${8713000 + i}`,
     anlage1: i % 3 === 0 ? 0 : 1, anlage2: i % 7 === 0 ? 1 : 0,

@@ -67,24 +67,22 @@ export async function sessionState(services: Services, headers: Headers): Promis
 }
 
 async function userOf(services: Services, sessionId: string, userId: string): Promise<SessionUser | null> {
-  const row = await services.db
+  // One round trip for the person and their departments (a row per department): every request pays for it.
+  const rows = await services.db
     .selectFrom('users')
-    .select(['id', 'name', 'email', 'role', 'phone', 'blocked_at', 'must_change_password'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  if (!row || row.blocked_at) return null;
-  const deps = await services.db
-    .selectFrom('user_departments')
-    .select('department_id')
-    .where('user_id', '=', row.id)
+    .leftJoin('user_departments as ud', 'ud.user_id', 'users.id')
+    .select(['users.id', 'users.name', 'users.email', 'users.role', 'users.phone', 'users.blocked_at', 'users.must_change_password', 'ud.department_id'])
+    .where('users.id', '=', userId)
     .execute();
+  const row = rows[0];
+  if (!row || row.blocked_at) return null;
   return {
     id: row.id,
     name: row.name,
     email: row.email,
     role: row.role,
     phone: row.phone,
-    departmentIds: deps.map((d) => d.department_id),
+    departmentIds: rows.flatMap((r) => (r.department_id === null ? [] : [r.department_id])),
     sessionId,
     mustChangePassword: row.must_change_password === 1,
   };

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type QueryResult } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type QueryResult, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables/index.js';
 
@@ -32,7 +32,7 @@ export interface Db {
 const isPostgresUrl = (url: string | undefined): url is string => !!url && /^postgres(ql)?:\/\//.test(url);
 
 /** pg returns dates and timestamps as JS Dates and int8 as strings; the app wants one shape on both databases. */
-function pgTypes(): pg.CustomTypesConfig {
+export function pgTypes(): pg.CustomTypesConfig {
   const { types } = pg;
   return {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
@@ -109,7 +109,7 @@ const isBusy = (e: unknown) => e instanceof SQLite.SqliteError && e.code.startsW
 class WaitingSqliteDriver extends SqliteDriver {
   readonly #database: SQLite.Database;
   constructor(database: SQLite.Database) {
-    super({ database });
+    super({ database: withStatementCache(database) });
     this.#database = database;
   }
 
@@ -149,4 +149,29 @@ class WaitingSqliteDialect extends SqliteDialect {
   override createDriver() {
     return new WaitingSqliteDriver(this.#database);
   }
+}
+
+/**
+ * Kysely prepares every statement anew, and SQLite then parses and plans the SQL each time: on a device page that
+ * cost more than running the queries. The app runs the same few hundred statements over and over, so prepared
+ * statements are kept by their text (the least recently used leave first). Long texts (multi-row inserts of an
+ * import) are prepared per use. Statements on one connection run one at a time (Kysely's connection mutex), so a
+ * kept statement is never in use twice.
+ */
+export function withStatementCache(database: SQLite.Database, size = 500): SqliteDatabase {
+  const kept = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      if (sql.length > 4000) return database.prepare(sql);
+      let statement = kept.get(sql);
+      if (statement) kept.delete(sql);
+      else {
+        statement = database.prepare(sql);
+        if (kept.size >= size) kept.delete(kept.keys().next().value!);
+      }
+      kept.set(sql, statement);
+      return statement;
+    },
+  };
 }

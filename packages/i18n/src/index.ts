@@ -61,19 +61,24 @@ export function resolveLocale(explicit: string | null | undefined, acceptLanguag
 
 const intlTag: Record<Locale, string> = { de: 'de-DE', en: 'en-GB' };
 
+// A formatter costs tens of microseconds to build (a label sheet formats hundreds of dates): one per kind.
+const formats = new Map<string, Intl.DateTimeFormat>();
+function format(locale: Locale, options: Intl.DateTimeFormatOptions & { timeZone: string }): Intl.DateTimeFormat {
+  const key = `${locale}|${options.timeStyle ?? ''}|${options.timeZone}`;
+  let f = formats.get(key);
+  if (!f) formats.set(key, (f = new Intl.DateTimeFormat(intlTag[locale], options)));
+  return f;
+}
+
 /** A calendar date 'YYYY-MM-DD' in the user's locale (no time zone shift). */
 export function formatDate(locale: Locale, isoDate: string | null | undefined): string {
   if (!isoDate) return '';
   const [y, m, d] = isoDate.slice(0, 10).split('-').map(Number);
-  return new Intl.DateTimeFormat(intlTag[locale], { dateStyle: 'medium', timeZone: 'UTC' }).format(
-    new Date(Date.UTC(y!, m! - 1, d!)),
-  );
+  return format(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(y!, m! - 1, d!)));
 }
 
 /** An instant in the user's locale and the hospital's time zone. */
 export function formatInstant(locale: Locale, iso: string | null | undefined, timeZone = 'Europe/Berlin'): string {
   if (!iso) return '';
-  return new Intl.DateTimeFormat(intlTag[locale], { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(
-    new Date(iso),
-  );
+  return format(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso));
 }

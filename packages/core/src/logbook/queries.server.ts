@@ -42,6 +42,9 @@ export async function listEntries(db: Kysely<Database>, deviceId: string, opts: 
         db
           .selectFrom('attachments')
           .select(['id', 'entry_id', 'media_type', 'original_name', 'size', 'preview_sha256'])
+          // An entry's attachments carry its device: the (device_id, entry_id) index finds them; entry_id alone
+          // has no index and read the whole table on every device page.
+          .where('device_id', '=', deviceId)
           .where('entry_id', 'in', ids)
           .execute(),
       ])

@@ -62,6 +62,7 @@ async function entriesOf(db: Kysely<Database>, deviceId: string, user: SessionUs
       ...(await db
         .selectFrom('attachments')
         .select(['id', 'entry_id', 'sha256', 'media_type', 'original_name', 'size', 'visibility'])
+        .where('device_id', '=', deviceId) // the (device_id, entry_id) index; entry_id alone has none
         .where('entry_id', 'in', slice)
         .orderBy('uploaded_at')
         .orderBy('id')
