@@ -257,7 +257,13 @@ class Client {
       const req = http.request(
         {
           host: '127.0.0.1', port: this.port, method, path, agent: this.agent, localAddress: this.localAddress,
-          headers: { ...(this.cookie ? { cookie: this.cookie } : {}), ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers },
+          headers: {
+            ...(this.cookie ? { cookie: this.cookie } : {}),
+            ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
+            // A browser names the page's origin on every POST; writes from other origins are refused (CSRF).
+            ...(method === 'POST' ? { origin: `http://127.0.0.1:${this.port}` } : {}),
+            ...headers,
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
