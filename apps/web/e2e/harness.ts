@@ -7,7 +7,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createDb, type Db } from '@medreg/db';
 
 export const webRoot = resolve(import.meta.dirname, '..');
-export const shotsDir = join(webRoot, 'test-results');
+/** Screenshots and downloads; the PostgreSQL run (which `npm run test:e2e` runs alongside) keeps its own. */
+export const shotsDir = join(webRoot, 'test-results', ...(e2eDatabase === 'postgres' ? ['postgres'] : []));
 mkdirSync(shotsDir, { recursive: true });
 
 async function freePort(): Promise<number> {
