@@ -7,6 +7,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { createDb, type Db } from '@medreg/db';
 
 export const webRoot = resolve(import.meta.dirname, '..');
+/** The database the suite runs on: `E2E_DATABASE=postgres` gives every server a fresh database on the test server. */
+export const e2eDatabase = process.env.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 /** Screenshots and downloads; the PostgreSQL run (which `npm run test:e2e` runs alongside) keeps its own. */
 export const shotsDir = join(webRoot, 'test-results', ...(e2eDatabase === 'postgres' ? ['postgres'] : []));
 mkdirSync(shotsDir, { recursive: true });
@@ -22,8 +24,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The database the suite runs on: `E2E_DATABASE=postgres` gives every server a fresh database on the test server. */
-export const e2eDatabase = process.env.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 
 export interface Server {
   baseUrl: string;
