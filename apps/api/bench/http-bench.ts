@@ -19,7 +19,7 @@ import pg from 'pg';
 import { createCaller, labelData, lockoutCardData, today, type Services, type SessionUser } from '@medreg/core';
 import { checkRows, FileStore, generateHospitalGroup, groupCsv, parseCsv, writeDevices, type Account, type HospitalGroup } from '@medreg/core/bench';
 import { createDb, migrateToLatest, pgTypes, type Database, type Dialect } from '@medreg/db';
-import { TEST_PG_URL } from '@medreg/db/testing';
+import { createPgDatabase } from '@medreg/db/testing';
 import { translator } from '@medreg/i18n';
 
 export interface BenchOptions {
@@ -609,20 +609,9 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
     let databaseUrl: string | undefined;
     let dropPg: (() => Promise<void>) | undefined;
     if (dialect === 'postgres') {
-      const name = `medreg_bench_${Date.now().toString(36)}`;
-      const admin = new pg.Client({ connectionString: TEST_PG_URL });
-      await admin.connect();
-      await admin.query(`create database ${name}`);
-      await admin.end();
-      const url = new URL(TEST_PG_URL);
-      url.pathname = `/${name}`;
-      databaseUrl = url.toString();
-      dropPg = async () => {
-        const c = new pg.Client({ connectionString: TEST_PG_URL });
-        await c.connect();
-        await c.query(`drop database if exists ${name} with (force)`);
-        await c.end();
-      };
+      const created = await createPgDatabase('medreg_bench');
+      databaseUrl = created.url;
+      dropPg = created.drop;
     }
     let server: Server | undefined;
     const clients: Client[] = [];
