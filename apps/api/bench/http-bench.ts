@@ -39,6 +39,8 @@ export interface BenchOptions {
   wardsPerSite?: number;
   /** Keep the generated database (SQLite file under /tmp, or the PostgreSQL database) and print where. */
   keep?: boolean;
+  /** Only the scenarios whose name contains one of these (case-insensitive); all when empty. */
+  scenarios?: string[];
   log?: (line: string) => void;
 }
 
@@ -365,7 +367,9 @@ interface Server {
 async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(apiDir, 'bench/server.ts')], {
+  // BENCH_SERVER_FLAGS: Node flags for the server alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+  const flags = process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(apiDir, 'bench/server.ts')], {
     cwd: apiDir,
     env: { ...process.env, ...env, PORT: String(port), BASE_URL: origin, SEED_DEMO: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -647,7 +651,7 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
         wardIds: group.wards.map((w) => w.id),
       };
       await gen.close();
-      const list = scenarios(group, samples, o);
+      const list = scenarios(group, samples, o).filter((s) => !o.scenarios?.length || o.scenarios.some((w) => s.name.toLowerCase().includes(w.toLowerCase())));
 
       // The SQL floor of each scenario, before the server runs: ten samples each, replayed round-robin.
       const floor = dialect === 'sqlite' ? sqliteFloor(join(dir, 'medreg.sqlite')) : await postgresFloor(databaseUrl!);

@@ -5,7 +5,8 @@
  *   BENCH_SECONDS=5 npm run bench -w @medreg/api -- --only sqlite --keep
  * Flags (or environment variables): --devices (BENCH_DEVICES), --users (BENCH_PEOPLE), --entries
  * (BENCH_ENTRIES), --instructions (BENCH_INSTRUCTIONS), --concurrency (BENCH_CONCURRENCY), --seconds
- * (BENCH_SECONDS), --import-rows (BENCH_IMPORT_ROWS), --only sqlite|postgres, --keep (keep the database).
+ * (BENCH_SECONDS), --import-rows (BENCH_IMPORT_ROWS), --only sqlite|postgres, --keep (keep the database),
+ * --scenario <words> (only scenarios whose name contains one of the comma-separated words, e.g. "device page,record").
  */
 import { parseArgs } from 'node:util';
 import { testDialects } from '@medreg/db/testing';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     'import-rows': { type: 'string' },
     only: { type: 'string' },
     keep: { type: 'boolean' },
+    scenario: { type: 'string' },
   },
 });
 const num = (flag: string | undefined, env: string | undefined, fallback: number) => {
@@ -43,6 +45,7 @@ const options = {
   importRows: num(values['import-rows'], env.BENCH_IMPORT_ROWS, 1_000),
   dialects: values.only ? [values.only as Dialect].filter((d) => testDialects.includes(d)) : testDialects,
   keep: values.keep ?? false,
+  scenarios: values.scenario?.split(',').map((w) => w.trim()).filter(Boolean),
 };
 if (options.dialects.length === 0) throw new Error(`--only ${values.only}: not sqlite or a reachable postgres`);
 console.log(`HTTP API benchmark on ${machine()}`);

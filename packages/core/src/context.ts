@@ -4,6 +4,7 @@ import { resolveLocale, translator, type Locale, type Translate } from '@medreg/
 import type { FileStore } from './files/store.server.js';
 import type { Auth } from './users/auth.server.js';
 import { keepSessionAlive } from './users/idle-sessions.server.js';
+import { cookieValue, sessionToken } from './users/session-cookie.server.js';
 
 /** Long-lived services shared by every request. */
 export interface Services {
@@ -43,53 +44,53 @@ export type Context = {
 
 export const LOCALE_COOKIE = 'medreg_locale';
 
-function cookie(headers: Headers, name: string): string | null {
-  const raw = headers.get('cookie');
-  if (!raw) return null;
-  for (const part of raw.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return null;
-}
-
 /** The signed-in user behind a request's session cookie, or null (also for blocked accounts). */
 export async function sessionUser(services: Services, headers: Headers): Promise<SessionUser | null> {
   return (await sessionState(services, headers)).user;
 }
 
-/** The signed-in user, and whether the request's session has just ended for inactivity. */
+/**
+ * The signed-in user, and whether the request's session has just ended for inactivity. Every request pays for this:
+ * the cookie's signature is checked in-process and the session, the person and their departments come in one query
+ * (a row per department).
+ */
 export async function sessionState(services: Services, headers: Headers): Promise<{ user: SessionUser | null; expired: boolean }> {
-  const session = await services.auth.api.getSession({ headers });
-  if (!session) return { user: null, expired: false };
-  if (!(await keepSessionAlive(services, session.session.id))) return { user: null, expired: true };
-  return { user: await userOf(services, session.session.id, session.user.id), expired: false };
-}
-
-async function userOf(services: Services, sessionId: string, userId: string): Promise<SessionUser | null> {
-  // One round trip for the person and their departments (a row per department): every request pays for it.
+  const token = await sessionToken(services.auth, headers);
+  if (!token) return { user: null, expired: false };
   const rows = await services.db
-    .selectFrom('users')
+    .selectFrom('sessions as s')
+    .innerJoin('users', 'users.id', 's.user_id')
     .leftJoin('user_departments as ud', 'ud.user_id', 'users.id')
+    .select(['s.id as session_id', 's.expires_at', 's.created_at', 's.last_active_at'])
     .select(['users.id', 'users.name', 'users.email', 'users.role', 'users.phone', 'users.blocked_at', 'users.must_change_password', 'ud.department_id'])
-    .where('users.id', '=', userId)
+    .where('s.token', '=', token)
     .execute();
   const row = rows[0];
-  if (!row || row.blocked_at) return null;
-  return {
+  if (!row) return { user: null, expired: false };
+  const now = new Date(); // real time, as better-auth's
+  if (new Date(row.expires_at).getTime() < now.getTime()) {
+    // Past its 12 h lifetime: gone, as better-auth's own check would have it.
+    await services.db.deleteFrom('sessions').where('id', '=', row.session_id).execute();
+    return { user: null, expired: false };
+  }
+  if (!(await keepSessionAlive(services, { id: row.session_id, last_active_at: row.last_active_at, created_at: row.created_at }, now)))
+    return { user: null, expired: true };
+  if (row.blocked_at) return { user: null, expired: false };
+  const user: SessionUser = {
     id: row.id,
     name: row.name,
     email: row.email,
     role: row.role,
     phone: row.phone,
     departmentIds: rows.flatMap((r) => (r.department_id === null ? [] : [r.department_id])),
-    sessionId,
+    sessionId: row.session_id,
     mustChangePassword: row.must_change_password === 1,
   };
+  return { user, expired: false };
 }
 
 export function requestLocale(headers: Headers): Locale {
-  return resolveLocale(cookie(headers, LOCALE_COOKIE), headers.get('accept-language'));
+  return resolveLocale(cookieValue(headers.get('cookie'), LOCALE_COOKIE), headers.get('accept-language'));
 }
 
 /** Builds the tRPC context for one request. */

@@ -25,5 +25,4 @@ export * from './reports/exports.server.js';
 export { verifyAllChains } from './logbook/verify.server.js';
 export { personalDataExport } from './users/personal-data.server.js';
 export { retentionDays } from './users/personal-data.js';
-export { currentSessionId } from './users/sessions.server.js';
 export { signInWithPhoneCode } from './users/phone-sign-in.server.js';

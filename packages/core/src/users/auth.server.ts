@@ -8,8 +8,14 @@ import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-rules.js';
 /** Set by the server from the connection, never trusted from the client. */
 export const CLIENT_IP_HEADER = 'x-medreg-client-ip';
 
-/** A copy of the request carrying the client's address as the auth library reads it. */
+/**
+ * A copy of the request carrying the client's address as the auth library reads it. Only the auth library's own
+ * routes read it (sign-in rate limit, a session's address); other requests go on as they are, unless they carry a
+ * forged header, which is removed. Copying a request costs more than a simple API call's own work.
+ */
 export function withClientIp(request: Request, address: string | undefined): Request {
+  const path = request.url.slice(request.url.indexOf('/', request.url.indexOf('//') + 2));
+  if (!path.startsWith('/api/auth/') && !request.headers.has(CLIENT_IP_HEADER)) return request;
   const headers = new Headers(request.headers);
   headers.delete(CLIENT_IP_HEADER);
   if (address) headers.set(CLIENT_IP_HEADER, address);

@@ -6,15 +6,17 @@ import { DEFAULT_SESSION_IDLE_MINUTES, isIdle, needsActivityWrite } from './idle
  * deleted (false), an active one has its last activity written at most once a minute (true). Sessions are
  * better-auth's, which keeps their 12 h absolute lifetime; the idle limit is ours. Real time, as better-auth's.
  */
-export async function keepSessionAlive(services: Services, sessionId: string, now = new Date()): Promise<boolean> {
-  const session = await services.db.selectFrom('sessions').select(['last_active_at', 'created_at']).where('id', '=', sessionId).executeTakeFirst();
-  if (!session) return false;
+export async function keepSessionAlive(
+  services: Services,
+  session: { id: string; last_active_at: string | Date | null; created_at: string | Date },
+  now = new Date(),
+): Promise<boolean> {
   if (isIdle(session, now, services.sessionIdleMinutes ?? DEFAULT_SESSION_IDLE_MINUTES)) {
-    await services.db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+    await services.db.deleteFrom('sessions').where('id', '=', session.id).execute();
     return false;
   }
   if (needsActivityWrite(session, now))
-    await services.db.updateTable('sessions').set({ last_active_at: now.toISOString() }).where('id', '=', sessionId).execute();
+    await services.db.updateTable('sessions').set({ last_active_at: now.toISOString() }).where('id', '=', session.id).execute();
   return true;
 }
 

@@ -3,11 +3,6 @@ import type { Services, SessionUser } from '../context.js';
 import { notFound } from '../trpc/errors.js';
 import { describeUserAgent } from './sessions.js';
 
-/** The id of the session a request's cookie belongs to (to mark "this device"), or null. */
-export async function currentSessionId(services: Services, headers: Headers): Promise<string | null> {
-  return (await services.auth.api.getSession({ headers }))?.session.id ?? null;
-}
-
 /**
  * The user's sessions that have not expired, most recently active first, each with its device in plain words and
  * whether a phone got it by QR code. "Last active" is the session's `last_active_at` (idle-sessions.server.ts writes

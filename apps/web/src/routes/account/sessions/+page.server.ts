@@ -1,16 +1,15 @@
 import { redirect } from '@sveltejs/kit';
 import QRCode from 'qrcode';
-import { currentSessionId } from '@medreg/core';
 import { forwardAuthCookies } from '$lib/server/auth-cookies';
 import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 /** Everyone's own sessions, "this device" marked, and the phone sign-in code. */
-export const load: PageServerLoad = async ({ locals, request, depends }) => {
+export const load: PageServerLoad = async ({ locals, depends }) => {
   depends('app:sessions');
   try {
-    const [sessions, current] = await Promise.all([locals.api.sessions.list(), currentSessionId(locals.services, request.headers)]);
-    return { sessions: sessions.map((s) => ({ ...s, current: s.id === current })) };
+    const sessions = await locals.api.sessions.list();
+    return { sessions: sessions.map((s) => ({ ...s, current: s.id === locals.user?.sessionId })) };
   } catch (e) {
     errorFrom(e, locals.t);
   }
@@ -20,7 +19,7 @@ export const actions: Actions = {
   revoke: async ({ request, locals, cookies }) => {
     const sessionId = String((await request.formData()).get('sessionId') ?? '');
     // Signing out this very browser is a sign-out: its cookie goes too, and it lands on the login page.
-    if (sessionId === (await currentSessionId(locals.services, request.headers))) {
+    if (sessionId === locals.user?.sessionId) {
       const { headers } = await locals.services.auth.api.signOut({ headers: request.headers, returnHeaders: true });
       forwardAuthCookies(headers, cookies);
       redirect(303, '/login');
