@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desktop, launchChromium, login, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
@@ -134,11 +132,11 @@ describe('accounts', () => {
     const mobile = await browser.newContext({ ...phone, locale: 'en-GB' });
     const onPhone = await openAs(mobile, server.baseUrl, 'technik@demo.medreg', '/devices');
 
-    // 31 minutes without a request on the phone's session (written into the database file behind the app).
-    const file = new Database(join(server.dataDir, 'medreg.sqlite'));
-    const phoneToken = (await mobile.cookies()).find((c) => c.name === 'medreg.session_token')!.value.split('.')[0]!;
-    file.prepare('update sessions set last_active_at = ? where token = ?').run(new Date(Date.now() - 31 * 60_000).toISOString(), phoneToken);
-    file.close();
+    // 31 minutes without a request on the phone's session (written into the database behind the app).
+    const phoneToken = decodeURIComponent((await mobile.cookies()).find((c) => c.name === 'medreg.session_token')!.value).split('.')[0]!;
+    const file = server.openDb();
+    await file.db.updateTable('sessions').set({ last_active_at: new Date(Date.now() - 31 * 60_000).toISOString() }).where('token', '=', phoneToken).execute();
+    await file.close();
     await onPhone.goto(`${server.baseUrl}/due`);
     expect(new URL(onPhone.url()).pathname).toBe('/login');
     expect(await onPhone.textContent('main [role=status]')).toBe('You were signed out after 30 minutes without activity. Please sign in again.');

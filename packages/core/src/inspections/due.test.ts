@@ -54,6 +54,13 @@ describe('today', () => {
     expect(today(new Date('2024-12-31T23:30:00Z'))).toBe('2025-01-01');
     expect(today(new Date('2024-06-30T21:59:00Z'))).toBe('2024-06-30');
   });
+  it('changes at midnight in Berlin, back and forth, and per time zone', () => {
+    expect(today(new Date('2024-06-30T21:59:59.999Z'))).toBe('2024-06-30');
+    expect(today(new Date('2024-06-30T22:00:00Z'))).toBe('2024-07-01');
+    expect(today(new Date('2024-06-30T21:59:00.500Z'))).toBe('2024-06-30');
+    expect(today(new Date('2024-06-30T22:00:00Z'), 'UTC')).toBe('2024-06-30');
+    expect(today(new Date('2024-06-30T22:00:30Z'))).toBe('2024-07-01');
+  });
 });
 
 describe('due list windows', () => {

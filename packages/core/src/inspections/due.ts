@@ -38,14 +38,23 @@ export function dueState(dueOn: CalendarDate, today: CalendarDate, soonDays = 30
   return 'ok';
 }
 
-// Building an Intl.DateTimeFormat costs tens of microseconds, more than a device page's SQL: one per time zone.
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
+// Building an Intl.DateTimeFormat costs tens of microseconds, more than a device page's SQL: one per time zone. Even
+// formatting costs more than a request's queries when done a dozen times, so the last minute's answer is kept (time
+// zones differ from UTC by whole minutes, so a date never changes within a minute).
+const dayFormats = new Map<string, { format: Intl.DateTimeFormat; minute: number; date: CalendarDate }>();
 
 /** Today's date in the hospital's time zone. */
 export function today(now: Date, timeZone = 'Europe/Berlin'): CalendarDate {
+  const minute = Math.floor(now.getTime() / 60_000);
   let f = dayFormats.get(timeZone);
-  if (!f) dayFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
-  return f.format(now);
+  if (!f) {
+    const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, (f = { format, minute, date: format.format(now) }));
+  } else if (f.minute !== minute) {
+    f.minute = minute;
+    f.date = f.format.format(now);
+  }
+  return f.date;
 }
 
 /** The calendar bounds the windows are measured against. */

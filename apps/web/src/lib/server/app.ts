@@ -7,7 +7,10 @@ let started: Promise<{ app: App; api: ApiApp }> | undefined;
 export function appInstance() {
   started ??= startApp(configFromEnv()).then((app) => {
     console.log(`MedReg: ${app.database.dialect} database at ${app.database.target}`);
-    startJobs(app.services, { smtp: smtpFromEnv(), accessLogRetentionDays: retentionDays(process.env.ACCESS_LOG_RETENTION_DAYS) });
+    const jobs = startJobs(app.services, { smtp: smtpFromEnv(), accessLogRetentionDays: retentionDays(process.env.ACCESS_LOG_RETENTION_DAYS) });
+    // After the last request (SIGTERM, SIGINT): a running job finishes, then the database closes. PostgreSQL's idle
+    // pooled connections would otherwise keep the process alive for another 10 s.
+    process.once('sveltekit:shutdown', () => void jobs.stop().then(() => app.close()));
     return { app, api: createApiApp(app.services) };
   });
   return started;
