@@ -1,11 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import * as fontkit from 'fontkit';
 import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 
 // DejaVu covers umlauts, dashes and symbols; embedding it also keeps pdfkit from ever loading its Helvetica
 // AFM files, which are missing once the server is bundled.
 const fontDir = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-const REGULAR_FILE = join(fontDir, 'DejaVuSans.ttf');
+// Decoded once per process: given a file, pdfkit reads it and fontkit decodes its tables for every document again,
+// which was most of a lock-out card's CPU time. pdfkit takes a fontkit font as it is. Each document gets a view of
+// the shared font with glyphs of its own: fontkit keeps a glyph with the characters it was first reached by, and
+// a glyph first reached inside another document's composite (the "a" of an "ä") would have none, leaving this
+// document's text unreadable to a PDF reader (mtk-sticker.test.ts reads it back).
+const decoded = (file: string) => fontkit.create(readFileSync(join(fontDir, file)));
+const REGULAR_FONT = decoded('DejaVuSans.ttf');
+const BOLD_FONT = decoded('DejaVuSans-Bold.ttf');
+const forDocument = (font: object) => Object.create(font, { _glyphs: { value: {}, writable: true } }) as Uint8Array; // pdfkit's types know only files and bytes
 export const REGULAR = 'DejaVuSans';
 export const BOLD = 'DejaVuSans-Bold';
 export const INK = '#000000';
@@ -15,8 +25,9 @@ export type Doc = PDFKit.PDFDocument;
 
 /** A PDF document that knows only the embedded DejaVu fonts, and a promise of its bytes once it is ended. */
 export function openDocument(options: PDFKit.PDFDocumentOptions): { doc: Doc; done: Promise<Buffer> } {
-  const doc = new PDFDocument({ ...options, font: REGULAR_FILE });
-  doc.registerFont(REGULAR, REGULAR_FILE).registerFont(BOLD, join(fontDir, 'DejaVuSans-Bold.ttf'));
+  const regular = forDocument(REGULAR_FONT);
+  const doc = new PDFDocument({ ...options, font: regular as unknown as string });
+  doc.registerFont(REGULAR, regular).registerFont(BOLD, forDocument(BOLD_FONT));
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
