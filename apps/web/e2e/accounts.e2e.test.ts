@@ -48,7 +48,10 @@ describe('accounts', () => {
     const ctx = await browser.newContext({ ...phone, locale: 'de-DE' });
     const nina = await ctx.newPage();
     await signInOnce(nina, initial);
-    await nina.waitForURL(/\/account\/password$/);
+    // Once (in a CI run on a fresh clone) this sign-in did not arrive within 30 s: a timeout says where it stood.
+    await nina.waitForURL(/\/account\/password$/).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nAt ${nina.url()} the page showed: ${(await nina.textContent('main'))?.replace(/\s+/g, ' ')}`);
+    });
     expect(await nina.textContent('main')).toContain('Sie haben sich mit einem Erstpasswort angemeldet');
     // Every other page leads back here until the password is changed.
     await nina.goto(`${server.baseUrl}/devices`);
