@@ -21,6 +21,8 @@ export interface TestApp {
   as(role: Role, locale?: Locale): Promise<ReturnType<typeof createCaller>>;
   anonymous(locale?: Locale): ReturnType<typeof createCaller>;
   userId(role: Role): Promise<string>;
+  /** Signs a demo account in through better-auth and returns its session cookie (`name=value`). */
+  sessionCookie(email: string): Promise<string>;
   /** A calibrated test instrument of the demo workshop (or, with `false`, the one past its calibration date). */
   instrumentId(calibrated?: boolean): Promise<string>;
   close(): Promise<void>;
@@ -47,18 +49,19 @@ export async function testAppOn(db: TestDb, opts: { now?: () => Date; seed: bool
   const userId = async (role: Role) =>
     (await db.db.selectFrom('users').select('id').where('email', '=', demoUsers.find((u) => u.role === role)!.email).executeTakeFirstOrThrow()).id;
   const context = (user: Context['user'], locale: Locale): Context => ({ services, user, locale, t: translator(locale) });
+  const sessionCookie = async (email: string) => {
+    const session = await services.auth.api.signInEmail({ body: { email, password: DEMO_PASSWORD }, returnHeaders: true });
+    return session.headers.get('set-cookie')!.split(';')[0]!;
+  };
   return {
     services,
     userId,
+    sessionCookie,
     instrumentId: async (calibrated = true) =>
       (await db.db.selectFrom('test_instruments').select('id').where('serial_number', '=', calibrated ? 'ESA615-4471023' : 'PM3-0099812').executeTakeFirstOrThrow()).id,
     async as(role, locale = 'en') {
       const id = await userId(role);
-      const session = await services.auth.api.signInEmail({
-        body: { email: (await db.db.selectFrom('users').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email, password: DEMO_PASSWORD },
-        returnHeaders: true,
-      });
-      const cookie = session.headers.get('set-cookie')!.split(';')[0]!;
+      const cookie = await sessionCookie((await db.db.selectFrom('users').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email);
       const user = await sessionUser(services, new Headers({ cookie }));
       return createCaller(context(user, locale));
     },

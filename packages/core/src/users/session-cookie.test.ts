@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import { sessionState } from '../context.js';
-import { DEMO_PASSWORD } from '../seed/catalog.js';
 import { createTestApp, type TestApp } from '../testing.js';
 import { CLIENT_IP_HEADER, withClientIp } from './auth.server.js';
 import { cookieValue, verifiedCookieValue } from './session-cookie.server.js';
@@ -55,10 +54,7 @@ describe.each(testDialects)('session check on %s', (dialect) => {
   });
   afterAll(() => app.close());
 
-  async function signIn(email: string) {
-    const r = await app.services.auth.api.signInEmail({ body: { email, password: DEMO_PASSWORD }, returnHeaders: true });
-    return r.headers.get('set-cookie')!.split(';')[0]!;
-  }
+  const signIn = (email: string) => app.sessionCookie(email);
   async function both(cookie: string) {
     const headers = new Headers({ cookie });
     const theirs = await app.services.auth.api.getSession({ headers });

@@ -3,7 +3,6 @@ import { testDialects } from '@medreg/db/testing';
 import { translator } from '@medreg/i18n';
 import { createContext, sessionState } from '../context.js';
 import { createCaller } from '../router.js';
-import { DEMO_PASSWORD } from '../seed/catalog.js';
 import { createTestApp, rejection, type TestApp } from '../testing.js';
 
 /** Sessions end after 30 idle minutes (on top of better-auth's 12 h), and "sign out everywhere" ends them all. */
@@ -14,10 +13,7 @@ describe.each(testDialects)('sessions on %s', (dialect) => {
   });
   afterAll(() => app.close());
 
-  async function signIn(email: string) {
-    const r = await app.services.auth.api.signInEmail({ body: { email, password: DEMO_PASSWORD }, returnHeaders: true });
-    return new Headers({ cookie: r.headers.get('set-cookie')!.split(';')[0]! });
-  }
+  const signIn = async (email: string) => new Headers({ cookie: await app.sessionCookie(email) });
   const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000).toISOString();
   const sessionRow = (id: string) => app.services.db.selectFrom('sessions').select(['last_active_at', 'expires_at', 'created_at']).where('id', '=', id).executeTakeFirst();
 
