@@ -448,7 +448,6 @@ interface Scenario {
 
 const sessionUser = (a: Account): SessionUser => ({ id: a.id, name: a.email, email: a.email, role: a.role, phone: null, departmentIds: a.departmentIds });
 const callerOf = (services: Services, user: SessionUser) => createCaller({ services, user, locale: 'de', t: translator('de') });
-const q = (input: unknown) => encodeURIComponent(JSON.stringify(input));
 
 interface Samples {
   codes: string[];
@@ -478,8 +477,6 @@ function scenarios(group: HospitalGroup, s: Samples, o: BenchOptions): Scenario[
     const codes = s.wardCodes.get(wardOf(user))!;
     return codes[n % codes.length]!;
   };
-  const pageBatch = (deviceId: string) =>
-    `/trpc/logbook.list,instructions.ofDevice,defects.ofDevice,files.list?batch=1&input=${q({ 0: { deviceId }, 1: { deviceId }, 2: { deviceId }, 3: { deviceId } })}`;
   let imports = 0;
   const csvPrefix = () => `IMP${Date.now().toString(36).toUpperCase()}${(imports++).toString(36).toUpperCase()}`;
   const csv = (prefix: string) => groupCsv(group, o.importRows, prefix);
@@ -490,16 +487,10 @@ function scenarios(group: HospitalGroup, s: Samples, o: BenchOptions): Scenario[
       clients: 'technician',
       minPerSecond: 2000,
       async op(c, n) {
-        const detail = await c.trpc<{ device: { id: string } }>('devices.get', { code: s.codes[n % s.codes.length] });
-        await c.ok('GET', pageBatch(detail.device.id));
-        return 2;
+        await c.trpc('devices.page', { code: s.codes[n % s.codes.length] });
+        return 1;
       },
-      async inProcess(services, user, n) {
-        const api = callerOf(services, user);
-        const detail = await api.devices.get({ code: s.codes[n % s.codes.length]! });
-        const deviceId = detail.device.id;
-        return Promise.all([api.logbook.list({ deviceId }), api.instructions.ofDevice({ deviceId }), api.defects.ofDevice({ deviceId }), api.files.list({ deviceId })]);
-      },
+      inProcess: (services, user, n) => callerOf(services, user).devices.page({ code: s.codes[n % s.codes.length]! }),
     },
     {
       name: 'verdict after a scan (nurse, devices.get)',

@@ -151,6 +151,7 @@ describe.each(testDialects)('access-control matrix on %s', (dialect) => {
   /** Valid input for every procedure nurses may call on one device; the matrix calls it for both wards. */
   const wardInputs: Record<string, (d: Device) => unknown> = {
     'devices.get': (d) => ({ id: d.id }),
+    'devices.page': (d) => ({ id: d.id }),
     'devices.setFavourite': (d) => ({ deviceId: d.id, favourite: true }),
     'logbook.list': (d) => ({ deviceId: d.id }),
     'instructions.ofDevice': (d) => ({ deviceId: d.id }),

@@ -23,6 +23,7 @@ export { dueWindows, type DueWindow } from './inspections/due-list.server.js';
 export { exportFilters, registerCsv } from './imports/export.server.js';
 export * from './reports/exports.server.js';
 export { verifyAllChains } from './logbook/verify.server.js';
+export { LOGBOOK_KINDS } from './logbook/kinds.js';
 export { personalDataExport } from './users/personal-data.server.js';
 export { retentionDays } from './users/personal-data.js';
 export { signInWithPhoneCode } from './users/phone-sign-in.server.js';

@@ -134,6 +134,11 @@ export async function uploadDeviceFile(services: Services, user: SessionUser, in
 export async function listDeviceFiles(db: Kysely<Database>, user: SessionUser, deviceId: string, opts: { withdrawn?: boolean } = {}) {
   const device = await getDevice(db, user, { id: deviceId });
   if (!device) throw notFound('errors.deviceNotFound');
+  return filesOfDevice(db, user, device, opts);
+}
+
+/** `listDeviceFiles` for a device the user may see. */
+export async function filesOfDevice(db: Kysely<Database>, user: SessionUser, device: { id: string }, opts: { withdrawn?: boolean } = {}) {
   const staff = canSeeAllDevices(user);
   let q = db
     .selectFrom('attachments as a')

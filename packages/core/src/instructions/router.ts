@@ -5,10 +5,11 @@ import { allow, anyUser, router } from '../trpc/init.js';
 import { forbidden, notFound } from '../trpc/errors.js';
 import { logAccess } from '../users/access-log.server.js';
 import { allAppointments, appointInput, appointPerson, appointedPersons, endAppointment } from './appointed.server.js';
-import { firstUseTest, firstUseTestInput, recordFirstUseTest } from './first-use.server.js';
+import { firstUseTestInput, recordFirstUseTest } from './first-use.server.js';
+import { deviceInstructions } from './of-device.server.js';
 import { instructionRecordOf, trainingMatrix } from './matrix.server.js';
 import { openRequestsByModel, requestInstruction, withdrawRequest } from './requests.server.js';
-import { confirmInstruction, instructionRecorders, recordInstruction, recordInstructionInput, sessionFormOptions, sessionsOnModel } from './sessions.server.js';
+import { confirmInstruction, instructionRecorders, recordInstruction, recordInstructionInput, sessionFormOptions } from './sessions.server.js';
 
 const id = z.string({ error: 'errors.notFound' }).min(1).max(64);
 const managers = allow('manager', 'admin');
@@ -22,14 +23,7 @@ export const instructionsRouter = router({
     .query(async ({ ctx, input }) => {
       const device = await getDevice(ctx.services.db, ctx.user, { id: input.deviceId });
       if (!device) throw notFound('errors.deviceNotFound');
-      const staffUser = ctx.user.role !== 'nurse';
-      const [sessions, appointed, firstUse] = await Promise.all([
-        // Nurses see that sessions took place, not who else attended.
-        sessionsOnModel(ctx.services.db, device.model_id, device.site_id, { withNames: staffUser }),
-        appointedPersons(ctx.services.db, device.model_id, device.site_id),
-        device.anlage1 === 1 ? firstUseTest(ctx.services.db, device.id) : null,
-      ]);
-      return { sessions, appointed, firstUse, firstUseRequired: device.anlage1 === 1 };
+      return deviceInstructions(ctx.services.db, ctx.user, device);
     }),
 
   formOptions: anyUser()

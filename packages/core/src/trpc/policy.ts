@@ -42,6 +42,7 @@ export const procedurePolicy: Record<string, Access> = {
   'devices.filters': all,
   'devices.setFavourite': allWard,
   'devices.get': allWard,
+  'devices.page': allWard,
   'logbook.list': allWard,
 
   'inspections.record': technicians,

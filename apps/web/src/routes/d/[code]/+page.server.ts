@@ -1,15 +1,8 @@
 import { redirect } from '@sveltejs/kit';
-import { today } from '@medreg/core';
+import { LOGBOOK_KINDS, today } from '@medreg/core';
 import { errorFrom, failFrom } from '$lib/server/forms';
-import type { LogbookKind } from '@medreg/db';
 import type { MessageKey } from '@medreg/i18n';
 import type { Actions, PageServerLoad } from './$types';
-
-/** Kinds of logbook entries (Maßnahmen), in the order the filter offers them. */
-const LOGBOOK_KINDS = [
-  'inspection', 'maintenance', 'repair', 'functional_test', 'software_update', 'defect_report', 'incident', 'lock', 'release',
-  'instruction', 'relocation', 'commissioning', 'decommissioning', 'correction', 'note',
-] as const satisfies readonly LogbookKind[];
 
 /** What a redirect back to the device page says it did (`?saved=1` …). */
 const FLASHES = {
@@ -30,26 +23,17 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
   const asked = url.searchParams.get('kind');
   const kind = LOGBOOK_KINDS.find((k) => k === asked) ?? null;
   try {
-    const detail = await locals.api.devices.get({ code: params.code });
-    const [entries, instructions, defects, files] = await Promise.all([
-      // Corrections come along, so a shown entry keeps the correction that points at it.
-      locals.api.logbook.list({ deviceId: detail.device.id, kinds: kind ? [kind, 'correction'] : undefined }),
-      locals.api.instructions.ofDevice({ deviceId: detail.device.id }),
-      locals.api.defects.ofDevice({ deviceId: detail.device.id }),
-      locals.api.files.list({ deviceId: detail.device.id }),
-    ]);
+    // Corrections come along, so a shown entry keeps the correction that points at it.
+    const { logbook: entries, ...page } = await locals.api.devices.page({ code: params.code, kinds: kind ? [kind, 'correction'] : undefined });
     const shown = kind ? entries.filter((e) => e.kind === kind) : entries;
     const shownIds = new Set(shown.map((e) => e.id));
     const logbook = kind ? entries.filter((e) => e.kind === kind || (e.corrects_entry_id !== null && shownIds.has(e.corrects_entry_id))) : entries;
     // The hospital's date, not the server's or the browser's: the BfArM form's default and limit.
     return {
-      ...detail,
+      ...page,
       logbook,
       kind,
       kinds: LOGBOOK_KINDS,
-      instructions,
-      defects,
-      files,
       today: today(new Date()),
       flash: Object.entries(FLASHES).find(([flag]) => url.searchParams.has(flag))?.[1] ?? null,
     };
