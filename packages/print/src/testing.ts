@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL_LAYOUTS, type LabelLayout } from './labels.js';
@@ -67,9 +67,64 @@ export function scanSlot(pdf: string, page: number, layout: LabelLayout, slot: n
   }
 }
 
-/** What each position of a page holds: the URLs zbar reads there. */
-export const scanPage = (pdf: string, page: number, layout: LabelLayout) =>
-  Array.from({ length: LABEL_LAYOUTS[layout].perSheet }, (_, slot) => scanSlot(pdf, page, layout, slot));
+/**
+ * What each position of a page holds: the URLs zbar reads there. The page is rendered once (greyscale PGM, whose
+ * pixels are easy to cut), each position cut out to a file of its own, and one zbarimg reads them all.
+ */
+export function scanPage(pdf: string, page: number, layout: LabelLayout): string[][] {
+  const dir = mkdtempSync(join(tmpdir(), 'label-scan-'));
+  try {
+    const base = join(dir, 'page');
+    run('pdftoppm', '-r', String(DPI), '-gray', '-singlefile', '-f', String(page), '-l', String(page), pdf, base);
+    const image = readPgm(readFileSync(`${base}.pgm`));
+    const px = (points: number) => Math.round((points * DPI) / 72);
+    const files = Array.from({ length: LABEL_LAYOUTS[layout].perSheet }, (_, slot) => {
+      const r = slotRect(layout, slot);
+      const file = join(dir, `slot-${slot}.pgm`);
+      writeFileSync(file, cropPgm(image, px(r.x), px(r.y), px(r.width), px(r.height)));
+      return file;
+    });
+    const found = new Map<string, string[]>();
+    // <source href='…'> … <data><![CDATA[url]]></data> … </source>, one source per file.
+    for (const [, href, body] of zbarXml(files).matchAll(/<source href='([^']*)'>([\s\S]*?)<\/source>/g))
+      found.set(href!, [...body!.matchAll(/<data><!\[CDATA\[([\s\S]*?)\]\]><\/data>/g)].map((m) => m[1]!));
+    return files.map((file) => found.get(file) ?? []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** zbarimg's XML for several images; it exits with 4 when it finds nothing in any of them. */
+function zbarXml(files: string[]): string {
+  try {
+    return run('zbarimg', '--xml', '-q', ...files);
+  } catch (error) {
+    const e = error as { status?: number; stdout?: string };
+    if (e.status === 4 && typeof e.stdout === 'string') return e.stdout;
+    throw error;
+  }
+}
+
+interface Pgm {
+  width: number;
+  height: number;
+  pixels: Buffer;
+}
+
+/** A binary greyscale PGM (P5, 8 bits) as poppler writes it. */
+function readPgm(bytes: Buffer): Pgm {
+  const header = /^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(bytes.subarray(0, 64).toString('latin1'));
+  if (!header || header[3] !== '255') throw new Error('not an 8-bit binary PGM');
+  return { width: Number(header[1]), height: Number(header[2]), pixels: bytes.subarray(header[0].length) };
+}
+
+function cropPgm(image: Pgm, x: number, y: number, width: number, height: number): Buffer {
+  const w = Math.min(width, image.width - x);
+  const h = Math.min(height, image.height - y);
+  const out = Buffer.alloc(w * h);
+  for (let row = 0; row < h; row++) image.pixels.copy(out, row * w, (y + row) * image.width + x, (y + row) * image.width + x + w);
+  return Buffer.concat([Buffer.from(`P5\n${w} ${h}\n255\n`, 'latin1'), out]);
+}
 
 /** Every QR code on every page, in print order. */
 export function scanLabels(pdf: string, layout: LabelLayout): string[] {
