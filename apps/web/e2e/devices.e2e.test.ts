@@ -21,7 +21,7 @@ beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(), launchChromium()]);
   dePhone = await browser.newContext({ ...phone, locale: 'de-DE' });
   await (await openAs(dePhone, server.baseUrl, MANAGER, '/devices')).close();
-  // One sign-in shared by all looks: sign-ins are limited to 3 per 10 s per address.
+  // One sign-in shared by all looks.
   const storageState = await dePhone.storageState();
   deDesk = await browser.newContext({ ...desktop, locale: 'de-DE', storageState });
   enPhone = await browser.newContext({ ...phone, locale: 'en-GB', storageState });

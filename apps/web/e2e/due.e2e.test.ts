@@ -24,7 +24,7 @@ beforeAll(async () => {
   techPhone = await browser.newContext({ ...phone, locale: 'de-DE' });
   await techPhone.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
   await (await openAs(techPhone, server.baseUrl, TECH, '/due')).close();
-  // The other looks share that session: sign-ins are limited to 3 per 10 s per address, and all come from 127.0.0.1.
+  // The other looks share that session.
   const storageState = await techPhone.storageState();
   techDesk = await browser.newContext({ ...desktop, locale: 'de-DE', storageState });
   techEnPhone = await browser.newContext({ ...phone, locale: 'en-GB', storageState });

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, login, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * The CSV import in a real browser: the demo manager uploads a file whose site column is not recognised,
@@ -25,10 +25,6 @@ async function signedIn(size: typeof phone | typeof desktop, locale: 'de-DE' | '
   const ctx = await browser.newContext({ ...size, locale });
   contexts.push(ctx);
   const page = await openAs(ctx, server.baseUrl, 'manager@demo.medreg', path);
-  if (new URL(page.url()).pathname === '/login') {
-    await page.waitForTimeout(11_000);
-    await login(page, 'manager@demo.medreg');
-  }
   expect(new URL(page.url()).pathname).toBe(path);
   return page;
 }

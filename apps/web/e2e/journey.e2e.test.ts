@@ -120,8 +120,7 @@ describe('walking-skeleton journey', () => {
 
   it('a manager locks the device and prints a lock-out card whose QR opens the locked device', async () => {
     const ctx = await browser.newContext({ ...desktop, locale: 'en-GB' });
-    // Signed out, the device page asks for a sign-in and comes back (openAs waits out the sign-in rate limit,
-    // which this file's earlier sign-ins may have used up).
+    // Signed out, the device page asks for a sign-in and comes back.
     const page = await openAs(ctx, server.baseUrl, 'manager@demo.medreg', new URL(deviceUrl).pathname);
     expect(page.url()).toBe(deviceUrl);
 
@@ -183,11 +182,6 @@ describe('every page at phone and desktop size', () => {
     expect(await page.getAttribute('html', 'lang')).toBe(locale.slice(0, 2));
     await shot(page, `${name}-login`);
     await login(page, 'technik@demo.medreg');
-    // Four sizes sign in one after another: past the rate limit (3 per 10 s), wait and sign in again.
-    if (new URL(page.url()).pathname === '/login') {
-      await page.waitForTimeout(10_500);
-      await login(page, 'technik@demo.medreg');
-    }
     // Signing in lands on the start page; the register is one link away.
     expect(new URL(page.url()).pathname).toBe('/');
     await page.goto(`${server.baseUrl}/devices`);

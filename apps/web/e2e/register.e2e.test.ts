@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, login, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * Register management in a real browser: the demo manager registers a device, corrects it, is refused a stale
@@ -30,10 +30,6 @@ async function context(size: typeof phone | typeof desktop, locale: 'de-DE' | 'e
 
 async function signedIn(ctx: BrowserContext, email: string, path: string): Promise<Page> {
   const page = await openAs(ctx, server.baseUrl, email, path);
-  if (new URL(page.url()).pathname === '/login') {
-    await page.waitForTimeout(11_000);
-    await login(page, email);
-  }
   expect(new URL(page.url()).pathname).toBe(path.split('?')[0]);
   return page;
 }

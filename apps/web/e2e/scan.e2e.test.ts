@@ -39,7 +39,6 @@ const cameraBrowser = (video: string) =>
 
 async function signedIn(b: Browser, options: Parameters<Browser['newContext']>[0]): Promise<{ ctx: BrowserContext; page: Page }> {
   const ctx = await b.newContext(options);
-  // openAs retries a sign-in the rate limit refused (this file signs in several times in a row).
   const page = await openAs(ctx, server.baseUrl, 'technik@demo.medreg', '/');
   return { ctx, page };
 }

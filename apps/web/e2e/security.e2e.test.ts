@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, openAs, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, login, openAs, phone, startServer, type Server } from './harness.js';
 
 /**
  * The web entry point (the one port people open, which forwards /trpc and /api to the API): writes from another
@@ -29,7 +29,7 @@ const myDevices = async () => {
 
 beforeAll(async () => {
   [server, httpsServer, browser] = await Promise.all([
-    startServer(),
+    startServer({ SIGN_IN_RATE_LIMIT: '3/10' }), // the default limit; the rest of the suite raises it
     startServer({ BASE_URL: 'https://medreg.klinikum.example' }),
     launchChromium(),
   ]);
@@ -172,5 +172,48 @@ describe('security headers on every response', () => {
 
   it('with an https BASE_URL every response announces HSTS', async () => {
     for (const [what, res] of await responses(httpsServer.baseUrl, '')) expectHeaders(res, what, true);
+  });
+});
+
+describe('the sign-in form', () => {
+  it('keeps what was typed before the page’s scripts arrived (slow hospital Wi-Fi) and signs in with it', async () => {
+    const ctx = await browser.newContext({ ...phone, locale: 'de-DE' });
+    const early = await ctx.newPage();
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await early.route('**/_app/immutable/**/*.js', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await early.goto(`${server.baseUrl}/login`, { waitUntil: 'domcontentloaded' });
+    await early.fill('#email', 'pflege@demo.medreg');
+    await early.fill('#password', 'demo-passwort');
+    release();
+    await early.waitForLoadState('networkidle');
+    // Hydration has run over the typed fields: they still hold what was typed.
+    expect(await early.inputValue('#email')).toBe('pflege@demo.medreg');
+    await Promise.all([early.waitForURL((u) => u.pathname === '/'), early.click('main button[type=submit]')]);
+    await ctx.close();
+  });
+
+  it('counts the form against the per-client limit (3 per 10 s) and says when to try again', async () => {
+    const ctx = await browser.newContext({ ...desktop, locale: 'en-GB' });
+    const page = await ctx.newPage();
+    const messages: string[] = [];
+    for (let attempt = 0; attempt < 4 && !messages.at(-1)?.startsWith('Too many'); attempt++) {
+      await page.goto(`${server.baseUrl}/login`);
+      await login(page, 'manager@demo.medreg', `wrong-${attempt}`);
+      messages.push((await page.textContent('main [role=alert]')) ?? '');
+    }
+    expect(messages[0]).toBe('Email or password is wrong. Check both and try again.');
+    expect(messages.at(-1)).toMatch(/^Too many sign-in attempts from this device\. Try again in \d{1,2} seconds?\.$/);
+    // The API's sign-in route is closed to this client too: one count for both entry points.
+    const api = await fetch(`${server.baseUrl}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.baseUrl },
+      body: JSON.stringify({ email: 'manager@demo.medreg', password: 'demo-passwort' }),
+    });
+    expect(api.status).toBe(429);
+    await ctx.close();
   });
 });

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, login, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * Inspection types, device obligations and test instruments in a real browser: the demo manager tightens a
@@ -28,13 +28,8 @@ async function context(size: typeof phone | typeof desktop, locale: 'de-DE' | 'e
   return ctx;
 }
 
-/** Signs in, waiting out better-auth's limit of three sign-ins per ten seconds when this file uses it up. */
 async function signedIn(ctx: BrowserContext, email: string, path: string): Promise<Page> {
   const page = await openAs(ctx, server.baseUrl, email, path);
-  if (new URL(page.url()).pathname === '/login') {
-    await page.waitForTimeout(11_000);
-    await login(page, email);
-  }
   expect(new URL(page.url()).pathname).toBe(path.split('?')[0]);
   return page;
 }

@@ -14,7 +14,7 @@ export { labelPrinters } from './labels/router.js';
 export { describeError, type DescribedError } from './trpc/describe.js';
 export { procedurePolicy, routePolicy, type Access } from './trpc/policy.js';
 export { withClientIp } from './users/auth.server.js';
-export { signInRefusal } from './users/sign-in-errors.js';
+export { signInWithPassword, type SignInResult } from './users/sign-in.server.js';
 export { PASSWORD_HISTORY_DEPTH, PASSWORD_MIN_LENGTH } from './users/password-rules.js';
 export { calendarFeed } from './inspections/calendar.server.js';
 export { smtpFromEnv, type SmtpConfig } from './inspections/digest.server.js';

@@ -7,6 +7,7 @@ import { FileStore } from './files/store.server.js';
 import { seedDemo } from './seed/demo.server.js';
 import { createAuth } from './users/auth.server.js';
 import { DEFAULT_SESSION_IDLE_MINUTES, idleMinutesFrom } from './users/idle-sessions.js';
+import { signInLimitFrom, type SignInLimit } from './users/sign-in-limit.js';
 
 export interface AppConfig {
   dataDir: string;
@@ -18,6 +19,8 @@ export interface AppConfig {
   seedDemo?: boolean;
   /** Minutes without a request after which a session ends. */
   sessionIdleMinutes?: number;
+  /** Sign-in attempts per client address and time. */
+  signInLimit?: SignInLimit;
   now?: () => Date;
 }
 
@@ -31,6 +34,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     authSecret: env.AUTH_SECRET || undefined,
     seedDemo: env.SEED_DEMO !== 'false',
     sessionIdleMinutes: idleMinutesFrom(env.SESSION_IDLE_MINUTES),
+    signInLimit: signInLimitFrom(env.SIGN_IN_RATE_LIMIT),
   };
 }
 
@@ -59,6 +63,7 @@ export async function startApp(config: AppConfig): Promise<App> {
     baseUrl: config.baseUrl,
     secret: config.authSecret ?? persistentSecret(config.dataDir),
     now: config.now,
+    signInLimit: config.signInLimit,
   });
   const services: Services = {
     db: database.db,

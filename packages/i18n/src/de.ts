@@ -37,6 +37,9 @@ export const de: Catalog = {
     submit: 'Anmelden',
     failed: 'E-Mail oder Passwort ist falsch. Bitte beides prüfen und erneut versuchen.',
     blocked: 'Dieses Konto ist gesperrt. Bitte wenden Sie sich an die Administration.',
+    tooManyAttempts_one: 'Zu viele Anmeldeversuche von diesem Gerät. Bitte in {{count}} Sekunde erneut versuchen.',
+    tooManyAttempts_other: 'Zu viele Anmeldeversuche von diesem Gerät. Bitte in {{count}} Sekunden erneut versuchen.',
+    tooManyAttempts: 'Zu viele Anmeldeversuche von diesem Gerät. Bitte in {{count}} Sekunden erneut versuchen.',
     demoHint: 'Demo-Zugänge: siehe README.',
   },
   status: {

@@ -36,6 +36,9 @@ export const en = {
     submit: 'Sign in',
     failed: 'Email or password is wrong. Check both and try again.',
     blocked: 'This account is blocked. Ask your administrator.',
+    tooManyAttempts_one: 'Too many sign-in attempts from this device. Try again in {{count}} second.',
+    tooManyAttempts_other: 'Too many sign-in attempts from this device. Try again in {{count}} seconds.',
+    tooManyAttempts: 'Too many sign-in attempts from this device. Try again in {{count}} seconds.',
     demoHint: 'Demo accounts: see the README.',
   },
   status: {

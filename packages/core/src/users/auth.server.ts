@@ -4,6 +4,7 @@ import type { Dialect } from '@medreg/db';
 import { phoneSignInPlugin } from './phone-sign-in-auth.server.js';
 import { accountHooks } from './auth-hooks.server.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-rules.js';
+import { DEFAULT_SIGN_IN_LIMIT, type SignInLimit } from './sign-in-limit.js';
 
 /** Set by the server from the connection, never trusted from the client. */
 export const CLIENT_IP_HEADER = 'x-medreg-client-ip';
@@ -30,6 +31,8 @@ export interface AuthConfig {
   secret: string;
   /** The clock of the sign-in lockout. */
   now?: () => Date;
+  /** Sign-in attempts per client address (the web form and the API's sign-in route alike). */
+  signInLimit?: SignInLimit;
 }
 
 /**
@@ -79,7 +82,13 @@ export function createAuth(config: AuthConfig) {
       },
     },
     verification: { modelName: 'verifications', fields: { expiresAt: 'expires_at', ...ts } },
-    rateLimit: { enabled: true, window: 60, max: 100, storage: 'memory' },
+    rateLimit: {
+      enabled: true,
+      window: 60,
+      max: 100,
+      storage: 'memory',
+      customRules: { '/sign-in/*': { window: (config.signInLimit ?? DEFAULT_SIGN_IN_LIMIT).seconds, max: (config.signInLimit ?? DEFAULT_SIGN_IN_LIMIT).max } },
+    },
     // Signing a phone in by a QR code from a signed-in computer (sessions page).
     plugins: [phoneSignInPlugin()],
     advanced: {

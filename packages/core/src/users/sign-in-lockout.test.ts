@@ -4,7 +4,7 @@ import { translator } from '@medreg/i18n';
 import { DEMO_PASSWORD } from '../seed/catalog.js';
 import { createTestApp, type TestApp } from '../testing.js';
 import { CLIENT_IP_HEADER } from './auth.server.js';
-import { signInRefusal } from './sign-in-errors.js';
+import { signInWithPassword } from './sign-in.server.js';
 
 /** Five wrong passwords within 15 minutes lock an account for 15 minutes, in auth.api calls and over HTTP alike. */
 describe.each(testDialects)('sign-in lockout on %s', (dialect) => {
@@ -15,6 +15,10 @@ describe.each(testDialects)('sign-in lockout on %s', (dialect) => {
   });
   afterAll(() => app.close());
   const minutes = (n: number) => (clock = new Date(clock.getTime() + n * 60_000));
+  let clients = 0;
+  /** The login form's sign-in, each time from another client address (the per-client rate limit is tested below). */
+  const form = (email: string, password: string, locale: 'de' | 'en' = 'en') =>
+    signInWithPassword(app.services, { email, password }, { address: `10.1.${dialect.length}.${++clients}`, userAgent: null }, translator(locale), locale);
 
   /** Signs in through auth.api (as the web login page does): 'ok' or the refusal's code. */
   async function attempt(email: string, password: string): Promise<string> {
@@ -55,13 +59,14 @@ describe.each(testDialects)('sign-in lockout on %s', (dialect) => {
       lockedUntil: new Date(lockedAt.getTime() + 15 * 60_000).toISOString(),
     });
     // The login page's message names the end of the lock in the reader's language and time zone.
-    expect(signInRefusal(refusal, translator('en'), 'en')).toEqual({
+    expect(await form(email, DEMO_PASSWORD)).toEqual({
+      ok: false,
       status: 423,
       message: 'Too many wrong passwords: this account is locked until 4 Dec 2026, 10:45. Try again then, or ask your administrator.',
     });
-    expect(signInRefusal(refusal, translator('de'), 'de').message).toBe(
-      'Zu viele falsche Passwörter: Dieses Konto ist bis 04.12.2026, 10:45 gesperrt. Versuchen Sie es dann erneut oder wenden Sie sich an Ihre Administration.',
-    );
+    expect(await form(email, DEMO_PASSWORD, 'de')).toMatchObject({
+      message: 'Zu viele falsche Passwörter: Dieses Konto ist bis 04.12.2026, 10:45 gesperrt. Versuchen Sie es dann erneut oder wenden Sie sich an Ihre Administration.',
+    });
     minutes(14);
     expect(await attempt(email, DEMO_PASSWORD)).toBe('ACCOUNT_LOCKED');
     minutes(1);
@@ -94,14 +99,39 @@ describe.each(testDialects)('sign-in lockout on %s', (dialect) => {
   it('refuses a blocked account with its own message, even with the right password', async () => {
     const email = 'technik@demo.medreg';
     await app.services.db.updateTable('users').set({ blocked_at: clock.toISOString() }).where('email', '=', email).execute();
-    let refusal: unknown;
-    await app.services.auth.api.signInEmail({ body: { email, password: DEMO_PASSWORD } }).catch((e: unknown) => (refusal = e));
-    expect(signInRefusal(refusal, translator('en'), 'en')).toEqual({ status: 403, message: 'This account is blocked. Ask your administrator.' });
+    expect(await form(email, DEMO_PASSWORD)).toEqual({ ok: false, status: 403, message: 'This account is blocked. Ask your administrator.' });
     await app.services.db.updateTable('users').set({ blocked_at: null }).where('email', '=', email).execute();
   });
 
   it('an unknown address gets the same answer as a wrong password and locks nothing', async () => {
     for (let i = 0; i < 6; i++) expect(await attempt('nobody@demo.medreg', 'wrong')).toBe('INVALID_EMAIL_OR_PASSWORD');
-    expect(signInRefusal(new Error('x'), translator('en'), 'en').message).toBe('Email or password is wrong. Check both and try again.');
+    expect(await form('nobody@demo.medreg', 'wrong')).toEqual({ ok: false, status: 401, message: 'Email or password is wrong. Check both and try again.' });
+  });
+
+  it('the login form counts against the per-client rate limit of the sign-in route: three in ten seconds', async () => {
+    minutes(16); // past the lock an earlier test left on this account
+    const client = { address: `10.2.${dialect.length}.1`, userAgent: 'phone' };
+    const viaForm = (password: string) =>
+      signInWithPassword(app.services, { email: 'admin@demo.medreg', password }, client, translator('de'), 'de');
+    const viaApi = () =>
+      app.services.auth.handler(
+        new Request('http://localhost:3000/api/auth/sign-in/email', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: 'http://localhost:3000', [CLIENT_IP_HEADER]: client.address },
+          body: JSON.stringify({ email: 'admin@demo.medreg', password: 'wrong' }),
+        }),
+      );
+    expect(await viaForm('wrong')).toMatchObject({ status: 401 });
+    expect((await viaApi()).status).toBe(401);
+    const signedIn = await viaForm(DEMO_PASSWORD);
+    expect(signedIn.ok).toBe(true);
+    expect(signedIn.ok && signedIn.headers.getSetCookie().some((c) => c.startsWith('medreg.session_token='))).toBe(true);
+    // The fourth attempt of this client within ten seconds is refused before the password is looked at.
+    const refused = await viaForm(DEMO_PASSWORD);
+    expect(refused).toMatchObject({ ok: false, status: 429 });
+    expect(!refused.ok && refused.message).toMatch(/^Zu viele Anmeldeversuche von diesem Gerät\. Bitte in \d{1,2} Sekunden? erneut versuchen\.$/);
+    expect((await viaApi()).status).toBe(429);
+    // Another client is not held up.
+    expect((await signInWithPassword(app.services, { email: 'admin@demo.medreg', password: DEMO_PASSWORD }, { address: `10.2.${dialect.length}.2`, userAgent: null }, translator('en'), 'en')).ok).toBe(true);
   });
 });
