@@ -53,6 +53,7 @@ export async function testAppOn(db: TestDb, opts: { now?: () => Date; seed: bool
     const session = await services.auth.api.signInEmail({ body: { email, password: DEMO_PASSWORD }, returnHeaders: true });
     return session.headers.get('set-cookie')!.split(';')[0]!;
   };
+  const cookies = new Map<string, string>();
   return {
     services,
     userId,
@@ -60,9 +61,15 @@ export async function testAppOn(db: TestDb, opts: { now?: () => Date; seed: bool
     instrumentId: async (calibrated = true) =>
       (await db.db.selectFrom('test_instruments').select('id').where('serial_number', '=', calibrated ? 'ESA615-4471023' : 'PM3-0099812').executeTakeFirstOrThrow()).id,
     async as(role, locale = 'en') {
-      const id = await userId(role);
-      const cookie = await sessionCookie((await db.db.selectFrom('users').select('email').where('id', '=', id).executeTakeFirstOrThrow()).email);
-      const user = await sessionUser(services, new Headers({ cookie }));
+      const email = demoUsers.find((u) => u.role === role)!.email;
+      // A sign-in costs a memory-hard password hash: the role's session is kept while it lasts (a test may end it).
+      let cookie = cookies.get(email);
+      let user = cookie ? await sessionUser(services, new Headers({ cookie })) : null;
+      if (!user) {
+        cookie = await sessionCookie(email);
+        cookies.set(email, cookie);
+        user = await sessionUser(services, new Headers({ cookie }));
+      }
       return createCaller(context(user, locale));
     },
     anonymous: (locale = 'en') => createCaller(context(null, locale)),
