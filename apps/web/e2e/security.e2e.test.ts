@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, login, openAs, phone, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, login, openAs, phone, shot, startServer, type Server } from './harness.js';
 
 /**
  * The web entry point (the one port people open, which forwards /trpc and /api to the API): writes from another
@@ -207,6 +207,7 @@ describe('the sign-in form', () => {
     }
     expect(messages[0]).toBe('Email or password is wrong. Check both and try again.');
     expect(messages.at(-1)).toMatch(/^Too many sign-in attempts from this device\. Try again in \d{1,2} seconds?\.$/);
+    await shot(page, 'login-rate-limited-desktop-en');
     // The API's sign-in route is closed to this client too: one count for both entry points.
     const api = await fetch(`${server.baseUrl}/api/auth/sign-in/email`, {
       method: 'POST',
