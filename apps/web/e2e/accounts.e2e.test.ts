@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, login, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, login, looks, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * Accounts in a real browser against the real server: an administrator invites a nurse, who signs in with the
@@ -108,7 +108,7 @@ describe('accounts', () => {
   });
 
   it('looks right on a phone and a desktop (screenshots)', async () => {
-    for (const [size, locale, name] of [[phone, 'de-DE', 'phone-de'], [desktop, 'en-GB', 'desktop-en']] as const) {
+    for (const [size, locale, name] of looks([[phone, 'de-DE', 'phone-de'], [desktop, 'en-GB', 'desktop-en']] as const)) {
       const c = await browser.newContext({ ...size, locale });
       const p = await openAs(c, server.baseUrl, 'admin@demo.medreg', '/admin/users');
       expect(await sideways(p)).toBeLessThanOrEqual(0);

@@ -143,5 +143,12 @@ export const shot = async (page: Page, name: string) => {
   await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
 };
 
+/**
+ * The sizes and languages a look is checked in: all of them on SQLite; on PostgreSQL the first, which loads the same
+ * pages through the same queries (layout does not depend on the database, and CI's 30 minutes hold both passes
+ * only so).
+ */
+export const looks = <T,>(all: readonly T[]): readonly T[] => (e2eDatabase === 'postgres' ? all.slice(0, 1) : all);
+
 /** Width beyond the viewport (a phone context zooms out rather than scroll, so innerWidth would grow too). */
 export const sideways = (page: Page) => page.evaluate((w) => document.documentElement.scrollWidth - w, page.viewportSize()!.width);

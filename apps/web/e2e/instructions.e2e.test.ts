@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, looks, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * The issue's story in a real browser: a nurse on a phone opens a device as a QR scan would, is told she
@@ -125,7 +125,7 @@ describe('instruction: scan, request, session, verdict', () => {
     await en.close();
 
     // The manager's pages in the other two of the four looks: phone in German, desk in English.
-    for (const [name, options] of [['phone-de', { ...phone, locale: 'de-DE' }], ['desktop-en', { ...desktop, locale: 'en-US' }]] as const) {
+    for (const [name, options] of looks([['phone-de', { ...phone, locale: 'de-DE' }], ['desktop-en', { ...desktop, locale: 'en-US' }]] as const)) {
       const ctx = await browser.newContext(options);
       const p = await signedIn(ctx, 'manager@demo.medreg', '/instructions/matrix');
       for (const [path, label] of [['/instructions/matrix', 'matrix'], ['/', 'start-manager'], ['/instructions', 'instructions-manager'], ['/instructions/new', 'session-form']] as const) {

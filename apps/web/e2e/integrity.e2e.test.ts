@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, looks, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * The logbook integrity page in a real browser against the real server: an intact register first, then a row
@@ -52,7 +52,7 @@ describe('logbook integrity', () => {
     expect(await page.textContent('tbody tr:first-child .bad')).toContain('1 gebrochene Kette');
     await shot(page, 'integrity-desktop-de');
 
-    for (const [size, locale, name] of [[phone, 'de-DE', 'phone-de'], [phone, 'en-GB', 'phone-en'], [desktop, 'en-GB', 'desktop-en']] as const) {
+    for (const [size, locale, name] of looks([[phone, 'de-DE', 'phone-de'], [phone, 'en-GB', 'phone-en'], [desktop, 'en-GB', 'desktop-en']] as const)) {
       const c = await browser.newContext({ ...size, locale });
       const p = await openAs(c, server.baseUrl, 'admin@demo.medreg', '/admin/integrity');
       expect(await sideways(p)).toBeLessThanOrEqual(0);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, login, openAs, phone, shot, shotsDir, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, login, looks, openAs, phone, shot, shotsDir, sideways, startServer, type Server } from './harness.js';
 
 /**
  * The walking-skeleton journey in a real browser: a technician on a phone records an STK with a
@@ -170,12 +170,14 @@ describe('walking-skeleton journey', () => {
 });
 
 describe('every page at phone and desktop size', () => {
-  it.each([
-    ['phone-de', phone, 'de-DE'],
-    ['phone-en', phone, 'en-GB'],
-    ['desktop-de', desktop, 'de-DE'],
-    ['desktop-en', desktop, 'en-GB'],
-  ] as const)('%s: no horizontal scrolling, language switch and sign-out work', async (name, viewport, locale) => {
+  it.each(
+    looks([
+      ['phone-de', phone, 'de-DE'],
+      ['phone-en', phone, 'en-GB'],
+      ['desktop-de', desktop, 'de-DE'],
+      ['desktop-en', desktop, 'en-GB'],
+    ] as const),
+  )('%s: no horizontal scrolling, language switch and sign-out work', async (name, viewport, locale) => {
     const ctx = await browser.newContext({ ...viewport, locale });
     const page = await ctx.newPage();
     await page.goto(`${server.baseUrl}/login`);

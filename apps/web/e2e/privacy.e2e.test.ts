@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, login, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, login, looks, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * The personal-data page in a real browser against the real server: an admin finds a person, downloads the JSON
@@ -45,7 +45,7 @@ describe('personal data', () => {
     await Promise.all([page.waitForURL(/subject=technik/), page.click('a:has-text("Zugriffsprotokoll dieser Person")')]);
     expect(await page.textContent('.log li:first-child')).toContain('Anna Admin hat alle personenbezogenen Daten exportiert: Tom Techniker');
 
-    for (const [size, locale, name] of [[phone, 'de-DE', 'phone-de'], [phone, 'en-GB', 'phone-en'], [desktop, 'en-GB', 'desktop-en']] as const) {
+    for (const [size, locale, name] of looks([[phone, 'de-DE', 'phone-de'], [phone, 'en-GB', 'phone-en'], [desktop, 'en-GB', 'desktop-en']] as const)) {
       const c = await browser.newContext({ ...size, locale });
       const p = await openAs(c, server.baseUrl, 'admin@demo.medreg', new URL(page.url()).pathname + new URL(page.url()).search);
       expect(await p.isVisible('#pseudonymise-title')).toBe(true);

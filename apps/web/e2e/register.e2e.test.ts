@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, looks, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * Register management in a real browser: the demo manager registers a device, corrects it, is refused a stale
@@ -175,8 +175,8 @@ describe('register management', () => {
       ['model', `/models/${modelId}`],
       ['locations', '/locations'],
     ] as const;
-    for (const [size, sizeName] of [[phone, 'phone'], [desktop, 'desktop']] as const) {
-      for (const [locale, lang] of [['de-DE', 'de'], ['en-GB', 'en']] as const) {
+    for (const [size, sizeName] of looks([[phone, 'phone'], [desktop, 'desktop']] as const)) {
+      for (const [locale, lang] of looks([['de-DE', 'de'], ['en-GB', 'en']] as const)) {
         const p = await signedIn(await context(size, locale), 'manager@demo.medreg', '/');
         for (const [name, path] of pages) {
           const res = await p.goto(`${server.baseUrl}${path}`);

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, looks, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * Inspection types, device obligations and test instruments in a real browser: the demo manager tightens a
@@ -166,8 +166,8 @@ describe('inspection types, obligations and instruments', () => {
   });
 
   it('every new page fits a phone and a desktop, in German and English', async () => {
-    for (const [size, name] of [[phone, 'phone'], [desktop, 'desktop']] as const)
-      for (const locale of ['de-DE', 'en-GB'] as const) {
+    for (const [size, name] of looks([[phone, 'phone'], [desktop, 'desktop']] as const))
+      for (const locale of looks(['de-DE', 'en-GB'] as const)) {
         const lang = locale.slice(0, 2);
         const page = await signedIn(await context(size, locale), 'manager@demo.medreg', '/inspections/types');
         for (const [path, shotName] of [
