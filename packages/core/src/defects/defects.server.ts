@@ -45,12 +45,12 @@ export const handleDefectInput = z.object({
  * (location metadata stripped) and an open report in the technicians' queue. All or nothing.
  */
 export async function reportDefect(services: Services, user: SessionUser, input: z.output<typeof reportDefectInput>) {
-  const { db, files } = services;
+  const { db } = services;
   const device = await getDevice(db, user, { id: input.deviceId });
   if (!device) throw notFound('errors.deviceNotFound');
   if (device.status === 'decommissioned') throw new AppError('BAD_REQUEST', 'errors.deviceDecommissioned');
   const now = services.now().toISOString();
-  return withStoredPhotos(files, input.photos, 'photo', (attachments) =>
+  return withStoredPhotos(services, input.photos, 'photo', (attachments) =>
     db.transaction().execute(async (trx) => {
       const entry = await appendEntry(trx, {
         deviceId: device.id,

@@ -8,6 +8,7 @@ import { canSeeAllDevices } from '../devices/access.js';
 import { getDevice } from '../devices/queries.server.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { uploadedFile as blob } from '../trpc/schemas.js';
+import { withBlobs } from './blobs.server.js';
 import { processPhoto, safeName, storePhoto, type ProcessedPhoto } from './images.server.js';
 
 /** What a device file is: manual (Gebrauchsanweisung), picture, declaration of conformity (Konformitätserklärung), protocol, other. */
@@ -90,17 +91,17 @@ export async function checkDeviceFile(file: Blob, purpose: DeviceFilePurpose): P
 
 /**
  * Stores a device file: checked first, then the blobs, then in one transaction the attachment and the text of
- * each PDF page. If the transaction fails, the blobs it added are removed again.
+ * each PDF page. If the transaction fails, the blobs are removed again unless another upload uses them.
  */
 export async function uploadDeviceFile(services: Services, user: SessionUser, input: z.output<typeof uploadInput>) {
   const device = await getDevice(services.db, user, { id: input.deviceId });
   if (!device) throw notFound('errors.deviceNotFound');
   const checked = await checkDeviceFile(input.file, input.purpose);
-  const created: string[] = [];
-  const stored = storePhoto(services.files, checked.stored, created);
   const id = crypto.randomUUID();
-  try {
-    await services.db.transaction().execute(async (trx) => {
+  const stored = await withBlobs(
+    services,
+    (held) => storePhoto(services.files, checked.stored, held),
+    (stored) => services.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('attachments')
         .values({
@@ -119,11 +120,9 @@ export async function uploadDeviceFile(services: Services, user: SessionUser, in
       const rows = checked.pages.map((text, i) => ({ attachment_id: id, device_id: device.id, page: i + 1, text })).filter((r) => r.text !== '');
       // In chunks: SQLite allows a limited number of bound values per statement.
       for (let i = 0; i < rows.length; i += 200) await trx.insertInto('file_texts').values(rows.slice(i, i + 200)).execute();
-    });
-  } catch (e) {
-    for (const sha of created) services.files.remove(sha);
-    throw e;
-  }
+      return stored;
+    }),
+  );
   return { id, name: stored.original_name, mediaType: stored.media_type, size: stored.size };
 }
 

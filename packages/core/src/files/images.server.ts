@@ -1,7 +1,10 @@
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
+import type { Kysely } from 'kysely';
+import type { Database } from '@medreg/db';
 import type { NewAttachment } from '../logbook/append.server.js';
 import { AppError } from '../trpc/errors.js';
+import { withBlobs } from './blobs.server.js';
 import type { FileStore } from './store.server.js';
 
 export const MAX_PHOTO_BYTES = 15 * 1024 * 1024;
@@ -68,21 +71,21 @@ export function safeName(name: string, field = 'photos'): string {
   return clean || 'photo';
 }
 
-/** Stores a processed file's blobs; `created` collects those that were new, so a failure can remove them. */
-export function storePhoto(files: FileStore, p: ProcessedPhoto, created: string[]) {
+/** Stores a processed file's blobs; `held` collects them (see `withBlobs`). */
+export function storePhoto(files: FileStore, p: ProcessedPhoto, held: string[]) {
   const original = files.put(p.original);
+  held.push(original.sha256);
   const preview = p.preview ? files.put(p.preview) : null;
-  if (original.created) created.push(original.sha256);
-  if (preview?.created) created.push(preview.sha256);
+  if (preview) held.push(preview.sha256);
   return { sha256: original.sha256, preview_sha256: preview?.sha256 ?? null, media_type: p.originalType, size: p.original.byteLength, original_name: p.name };
 }
 
 /**
  * Checks every uploaded photo before anything is written, stores them, then runs `write` with their
- * attachments; if `write` fails, the blobs this call added are removed again: all or nothing.
+ * attachments; if `write` fails, the blobs are removed again unless another upload uses them: all or nothing.
  */
 export async function withStoredPhotos<T>(
-  files: FileStore,
+  services: { db: Kysely<Database>; files: FileStore },
   uploads: readonly Blob[],
   purpose: NewAttachment['purpose'],
   write: (attachments: NewAttachment[]) => Promise<T>,
@@ -90,12 +93,5 @@ export async function withStoredPhotos<T>(
 ): Promise<T> {
   const photos: ProcessedPhoto[] = [];
   for (const p of uploads) photos.push(await processPhoto({ name: (p as File).name ?? 'photo', bytes: new Uint8Array(await p.arrayBuffer()) }, accept));
-  const created: string[] = [];
-  try {
-    const attachments = photos.map((p): NewAttachment => ({ ...storePhoto(files, p, created), purpose }));
-    return await write(attachments);
-  } catch (e) {
-    for (const sha of created) files.remove(sha);
-    throw e;
-  }
+  return withBlobs(services, (held) => photos.map((p): NewAttachment => ({ ...storePhoto(services.files, p, held), purpose })), write);
 }

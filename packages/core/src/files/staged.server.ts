@@ -5,6 +5,7 @@ import type { Services, SessionUser } from '../context.js';
 import type { NewAttachment } from '../logbook/append.server.js';
 import { badInput } from '../trpc/errors.js';
 import { uploadedFile } from '../trpc/schemas.js';
+import { removeUnused, withBlobs } from './blobs.server.js';
 import { MAX_PHOTOS, processPhoto, storePhoto } from './images.server.js';
 
 /** How long an upload waits for its form to be saved before it is cleaned away. */
@@ -19,18 +20,18 @@ export const stageInput = z.preprocess((v) => (v instanceof FormData ? { file: v
  */
 export async function stageUpload(services: Services, user: SessionUser, file: Blob) {
   const processed = await processPhoto({ name: (file as File).name ?? 'photo', bytes: new Uint8Array(await file.arrayBuffer()) }, { pdf: true });
-  const created: string[] = [];
-  const stored = storePhoto(services.files, processed, created);
   const id = crypto.randomUUID();
-  try {
-    await services.db
-      .insertInto('staged_uploads')
-      .values({ id, user_id: user.id, ...stored, created_at: services.now().toISOString() })
-      .execute();
-  } catch (e) {
-    for (const sha of created) services.files.remove(sha);
-    throw e;
-  }
+  const stored = await withBlobs(
+    services,
+    (held) => storePhoto(services.files, processed, held),
+    async (stored) => {
+      await services.db
+        .insertInto('staged_uploads')
+        .values({ id, user_id: user.id, ...stored, created_at: services.now().toISOString() })
+        .execute();
+      return stored;
+    },
+  );
   return { id, name: stored.original_name, mediaType: stored.media_type, size: stored.size };
 }
 
@@ -58,19 +59,6 @@ export async function purgeStaged(db: Kysely<Database>, files: Services['files']
   const stale = await db.selectFrom('staged_uploads').selectAll().where('created_at', '<', before).execute();
   if (stale.length === 0) return 0;
   await db.deleteFrom('staged_uploads').where('id', 'in', stale.map((s) => s.id)).execute();
-  const blobs = [...new Set(stale.flatMap((s) => [s.sha256, s.preview_sha256]).filter((sha): sha is string => sha !== null))];
-  // A blob stays if an attachment or another staged upload still uses it (content-addressed: the same photo twice).
-  const inUse = new Set<string>();
-  for (let i = 0; i < blobs.length; i += 500) {
-    const part = blobs.slice(i, i + 500);
-    const [attached, previews, staged] = await Promise.all([
-      db.selectFrom('attachments').select('sha256 as sha').where('sha256', 'in', part).execute(),
-      db.selectFrom('attachments').select('preview_sha256 as sha').where('preview_sha256', 'in', part).execute(),
-      db.selectFrom('staged_uploads').select(['sha256', 'preview_sha256']).where((eb) => eb.or([eb('sha256', 'in', part), eb('preview_sha256', 'in', part)])).execute(),
-    ]);
-    for (const r of [...attached, ...previews]) if (r.sha) inUse.add(r.sha);
-    for (const r of staged) for (const sha of [r.sha256, r.preview_sha256]) if (sha) inUse.add(sha);
-  }
-  for (const sha of blobs) if (!inUse.has(sha)) files.remove(sha);
+  await removeUnused(db, files, stale.flatMap((s) => [s.sha256, s.preview_sha256]).filter((sha): sha is string => sha !== null));
   return stale.length;
 }

@@ -76,7 +76,7 @@ const sameVersion = (a: string, b: string) => !softwareNewer(a, b) && !softwareN
  * Measures do not change due dates: recurring maintenance with an interval is an inspection type. All or nothing.
  */
 export async function recordMeasure(services: Services, user: SessionUser, input: z.output<typeof recordMeasureInput>) {
-  const { db, files } = services;
+  const { db } = services;
   // A second submit of a form already saved: answer as the first time, write nothing.
   const earlier = await earlierSubmission(db, user.id, input.submissionId);
   if (earlier) {
@@ -97,7 +97,7 @@ export async function recordMeasure(services: Services, user: SessionUser, input
     ...(update !== null ? { from: installed, to: update } : {}),
   };
   return withStoredPhotos(
-    files,
+    services,
     input.photos,
     'protocol',
     (uploaded) =>

@@ -117,7 +117,7 @@ export async function previousValues(db: Kysely<Database>, deviceId: string, ins
  * the device in the same transaction. All or nothing.
  */
 export async function recordInspection(services: Services, user: SessionUser, input: z.output<typeof recordInspectionInput>) {
-  const { db, files } = services;
+  const { db } = services;
   // A second submit of a form already saved (also one racing the first): answer as the first time, write nothing.
   const replay = async () => {
     const earlier = await earlierSubmission(db, user.id, input.submissionId);
@@ -154,7 +154,7 @@ export async function recordInspection(services: Services, user: SessionUser, in
 
   try {
     return await withStoredPhotos(
-      files,
+      services,
       input.photos,
       'protocol',
       (uploaded) =>
