@@ -129,6 +129,23 @@ describe.each(testDialects)('logbook integrity on %s', (dialect) => {
     expect(await verifyDevice(db(), m.device_id)).toMatchObject({ ok: false, entryId: m.entry_id, seq: m.seq, reason: 'content' });
   });
 
+  it('catches a file attached to an entry behind the application', async () => {
+    // An entry of a device the tests above left intact.
+    const entries = await db().selectFrom('logbook_entries').select(['id', 'device_id', 'seq', 'recorded_by', 'recorded_at']).orderBy('id').limit(50).execute();
+    let e = entries[0]!;
+    for (const candidate of entries) if ((await verifyDevice(db(), (e = candidate).device_id)).ok) break;
+    expect(await verifyDevice(db(), e.device_id)).toMatchObject({ ok: true });
+    await db()
+      .insertInto('attachments')
+      .values({
+        id: crypto.randomUUID(), device_id: e.device_id, entry_id: e.id, sha256: 'a'.repeat(64), media_type: 'application/pdf', size: 1,
+        preview_sha256: null, original_name: 'nachgereicht.pdf', purpose: 'protocol', visibility: 'all', uploaded_by: e.recorded_by,
+        uploaded_at: e.recorded_at, withdrawn_at: null, withdrawn_by: null,
+      })
+      .execute();
+    expect(await verifyDevice(db(), e.device_id)).toMatchObject({ ok: false, entryId: e.id, seq: e.seq, reason: 'content' });
+  });
+
   it('is for managers and admins only', async () => {
     for (const role of ['nurse', 'technician'] as const) {
       const caller = await app.as(role);

@@ -43,15 +43,18 @@ export async function loadChains(db: Kysely<Database>, deviceIds: readonly strin
   const ids = rows.map((r) => r.id);
   const measurements = new Map<string, string[]>();
   const attachments = new Map<string, string[]>();
+  // An entry's attachments carry its device: read by device, the (device_id, entry_id) index serves them (entry_id
+  // alone has no index of its own).
+  const as = await db.selectFrom('attachments').select(['entry_id', 'sha256']).where('device_id', 'in', deviceIds).where('entry_id', 'is not', null).execute();
+  for (const a of as) if (a.entry_id) attachments.set(a.entry_id, [...(attachments.get(a.entry_id) ?? []), a.sha256]);
   // IN lists in slices: SQLite allows 32,766 parameters per statement.
   for (let i = 0; i < ids.length; i += 10_000) {
-    const slice = ids.slice(i, i + 10_000);
-    const [ms, as] = await Promise.all([
-      db.selectFrom('inspection_measurements').select(['entry_id', 'field_key', 'value_number', 'value_text', 'unit']).where('entry_id', 'in', slice).execute(),
-      db.selectFrom('attachments').select(['entry_id', 'sha256']).where('entry_id', 'in', slice).execute(),
-    ]);
+    const ms = await db
+      .selectFrom('inspection_measurements')
+      .select(['entry_id', 'field_key', 'value_number', 'value_text', 'unit'])
+      .where('entry_id', 'in', ids.slice(i, i + 10_000))
+      .execute();
     for (const m of ms) measurements.set(m.entry_id, [...(measurements.get(m.entry_id) ?? []), measurementLine(m)]);
-    for (const a of as) if (a.entry_id) attachments.set(a.entry_id, [...(attachments.get(a.entry_id) ?? []), a.sha256]);
   }
   for (const r of rows) {
     chains.get(r.device_id)!.push({ ...r, measurements: measurements.get(r.id) ?? [], attachments: attachments.get(r.id) ?? [] });
