@@ -8,7 +8,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { cpus, totalmem, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,7 +18,7 @@ import pg from 'pg';
 import { createCaller, labelData, lockoutCardData, today, type Services, type SessionUser } from '@medreg/core';
 import { checkRows, FileStore, generateHospitalGroup, groupCsv, parseCsv, writeDevices, type Account, type HospitalGroup } from '@medreg/core/bench';
 import { createDb, migrateToLatest, pgTypes, type Database, type Dialect } from '@medreg/db';
-import { createPgDatabase } from '@medreg/db/testing';
+import { createPgDatabase, freePort } from '@medreg/db/testing';
 import { translator } from '@medreg/i18n';
 
 export interface BenchOptions {
@@ -344,17 +343,6 @@ async function load(clients: Client[], op: (c: Client, n: number) => Promise<num
 }
 
 // --- the server process ----------------------------------------------------------------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 interface Server {
   child: ChildProcess;

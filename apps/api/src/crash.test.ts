@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { today, verifyAllChains } from '@medreg/core';
 import { createDb, type Dialect } from '@medreg/db';
 import { TEST_PG_URL, testDialects } from '@medreg/db/testing';
-import { freePort, signIn, startApiProcess, type ServerProcess } from './testing/server-process.js';
+import { freePort } from '@medreg/db/testing';
+import { signIn, startApiProcess, type ServerProcess } from './testing/server-process.js';
 
 const CLIENTS = 50;
 /** The server is killed once this many inspections were acknowledged, with the other clients' requests in flight. */

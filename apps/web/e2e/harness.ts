@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createDb, type Db } from '@medreg/db';
+import { freePort } from '@medreg/db/testing';
 
 export const webRoot = resolve(import.meta.dirname, '..');
 /** The database the suite runs on: `E2E_DATABASE=postgres` gives every server a fresh database on the test server. */
@@ -12,17 +12,6 @@ export const e2eDatabase = process.env.E2E_DATABASE === 'postgres' ? 'postgres' 
 /** Screenshots and downloads; the PostgreSQL pass (which `npm run test:e2e` runs alongside) keeps its downloads apart. */
 export const shotsDir = join(webRoot, 'test-results', ...(e2eDatabase === 'postgres' ? ['postgres'] : []));
 mkdirSync(shotsDir, { recursive: true });
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-    srv.on('error', rej);
-  });
-}
 
 
 export interface Server {

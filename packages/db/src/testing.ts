@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createDb, type Db, type Dialect } from './connection.js';
 import { migrateToLatest } from './migrate.js';
+import { createServer, type AddressInfo } from 'node:net';
 
 /** The PostgreSQL server the tests use; a fresh database is created on it for every test database. */
 export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -80,3 +81,16 @@ export async function createPgDatabase(prefix = 'medreg_t'): Promise<{ url: stri
     },
   };
 }
+
+/** A TCP port free on 127.0.0.1 right now: for the test and benchmark servers, which run several at once. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
