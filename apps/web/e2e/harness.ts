@@ -1,3 +1,4 @@
+import { afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,14 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** Servers this spec file started: stopped after it even when its own set-up failed before it could keep them. */
+const started = new Set<Server>();
+let specDone = false;
+afterAll(async () => {
+  specDone = true;
+  for (const server of started) await server.stop();
+});
+
 /** Starts the built app exactly as `npm start` serves it, on a free port with an empty data directory (and database). */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
@@ -32,6 +41,12 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
   // Imported only here: the module checks that PostgreSQL answers (and fails under CI=1 when it does not).
   const pgDb = e2eDatabase === 'postgres' ? await (await import('@medreg/db/testing')).createPgDatabase('medreg_e2e') : undefined;
   const databaseUrl = pgDb?.url;
+  if (specDone) {
+    // The spec ended (its set-up failed) while this database was being made: start nothing.
+    rmSync(dataDir, { recursive: true, force: true });
+    await pgDb?.drop();
+    throw new Error('the spec ended before its server started');
+  }
   const child: ChildProcess = spawn(process.execPath, [join(webRoot, 'scripts/serve.mjs')], {
     env: {
       ...process.env,
@@ -48,17 +63,34 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
   let log = '';
   child.stdout?.on('data', (d) => (log += d));
   child.stderr?.on('data', (d) => (log += d));
-  const cleanUp = async () => {
-    rmSync(dataDir, { recursive: true, force: true });
-    await pgDb?.drop();
+  let stopping: Promise<void> | undefined;
+  const server: Server = {
+    baseUrl,
+    dataDir,
+    databaseUrl,
+    openDb: () => createDb({ databaseUrl, dataDir }),
+    // Once, however often it is called (by the spec, by a failed start, by the harness's own afterAll).
+    stop: () =>
+      (stopping ??= (async () => {
+        started.delete(server);
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await exited;
+        }
+        rmSync(dataDir, { recursive: true, force: true });
+        await pgDb?.drop();
+      })()),
   };
+  // Kept from the start: a spec whose set-up fails while this server is still starting must not leave it running.
+  started.add(server);
   const fail = async (why: string) => {
-    child.kill('SIGTERM');
-    await cleanUp();
+    await server.stop();
     return new Error(`${why}:\n${log}`);
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
+    if (stopping) throw new Error('stopped while starting');
     if (child.exitCode !== null) throw await fail('server exited early');
     try {
       const r = await fetch(`${baseUrl}/api/health`);
@@ -69,17 +101,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     if (Date.now() > deadline) throw await fail('server did not start');
     await new Promise((r) => setTimeout(r, 250));
   }
-  return {
-    baseUrl,
-    dataDir,
-    databaseUrl,
-    openDb: () => createDb({ databaseUrl, dataDir }),
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      await cleanUp();
-    },
-  };
+  return server;
 }
 
 /** Debian's Chromium, never a downloaded browser (STACK.md). */

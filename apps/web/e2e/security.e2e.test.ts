@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((r) => otherApp?.close(r));
+  if (otherApp) await new Promise((r) => otherApp.close(r));
   await Promise.all([server?.stop(), httpsServer?.stop()]);
 });
 
