@@ -42,7 +42,7 @@ export async function withBlobs<S, T>(
     throw e;
   } finally {
     services.files.release(held);
-    // A failure to clean up leaves an unused blob behind (purgeable), never the write's own error hidden.
+    // If the clean-up fails too, an unused blob stays on disk: better than hiding the write's own error.
     if (failed) await removeUnused(services.db, services.files, held).catch(() => []);
   }
 }

@@ -11,6 +11,10 @@ const gate = () => {
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { opened, open };
 };
+/** Waits until `done()`: a write has stored its blobs once its callback runs. */
+const until = async (done: () => boolean) => {
+  while (!done()) await new Promise((r) => setTimeout(r, 5));
+};
 
 // Blobs are content-addressed: two people saving the same photo share one file. One save failing must not take it
 // from the other, whichever finishes first.
@@ -41,7 +45,7 @@ describe.each(testDialects)('shared blobs on %s', (dialect) => {
     const first = gate();
     const seen: string[] = [];
     const failing = failingSave(first.opened, seen);
-    await new Promise((r) => setTimeout(r, 50)); // the failing save has stored the blob and waits
+    await until(() => seen.length > 0); // the failing save has stored the blob and waits
     const staged = await stageUpload(app.services, user, photo(bytes));
     first.open();
     await expect(failing).rejects.toThrow('the save failed');
@@ -56,14 +60,16 @@ describe.each(testDialects)('shared blobs on %s', (dialect) => {
     const seen: string[] = [];
     const failing = failingSave(first.opened, seen);
     const id = crypto.randomUUID();
+    let secondStored = false;
     const saving = withStoredPhotos(app.services, [photo(bytes)], 'photo', async ([a]) => {
+      secondStored = true;
       await second.opened;
       await app.services.db
         .insertInto('staged_uploads')
         .values({ id, user_id: user.id, sha256: a!.sha256, preview_sha256: a!.preview_sha256, media_type: a!.media_type, size: a!.size, original_name: a!.original_name, created_at: new Date().toISOString() })
         .execute();
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => seen.length > 0 && secondStored);
     // Start from a store without the blob, as if neither had been saved before.
     await app.services.db.deleteFrom('staged_uploads').where('sha256', '=', seen[0]!).execute();
     first.open();
