@@ -62,8 +62,8 @@ describe.each(testDialects)('the HTTP API on %s', (dialect) => {
   /** A real request against the Hono app, as it arrives from the network. */
   const send = (path: string, init: RequestInit = {}) => api.fetch(new Request(ORIGIN + path, init));
 
-  const signIn = (email: string, password: string, ip = nextClientIp()) =>
-    api.fetch(
+  const signIn = (email: string, password: string, ip = nextClientIp(), on = api) =>
+    on.fetch(
       withClientIp(
         new Request(`${ORIGIN}/api/auth/sign-in/email`, {
           method: 'POST',
@@ -148,6 +148,18 @@ describe.each(testDialects)('the HTTP API on %s', (dialect) => {
     expect((await api.fetch(withClientIp(forged, attacker))).status).toBe(429);
     // Another client is not affected.
     expect((await signIn(accounts.admin, PASSWORD)).status).toBe(200);
+  });
+
+  it('counts sign-in attempts of a client across the processes of the app', async () => {
+    const client = nextClientIp();
+    const other = createApiApp(app.otherProcess().services);
+    const statuses: number[] = [];
+    for (const [i, on] of [api, other, api, other].entries()) statuses.push((await signIn(accounts.admin, `guess-${i}`, client, on)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    // Counted in the database, which every process (and every server on PostgreSQL) shares; one process's memory
+    // would count only its own attempts.
+    const counted = await app.services.db.selectFrom('rate_limits').select(['key', 'count']).where('key', 'like', `${client}%`).execute();
+    expect(counted).toEqual([{ key: expect.stringContaining('/sign-in/email'), count: 3 }]);
   });
 
   it('serves tRPC queries over HTTP to a signed-in user, and a translated 401 without internals to anyone else', async () => {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Dialect, Role } from '@medreg/db';
 import { resolveLocale, translator, type Locale, type Translate } from '@medreg/i18n';
 import type { FileStore } from './files/store.server.js';
+import type { ProgressBoard } from './progress.server.js';
 import type { Auth } from './users/auth.server.js';
 import { keepSessionAlive } from './users/idle-sessions.server.js';
 import { cookieValue, sessionToken } from './users/session-cookie.server.js';
@@ -11,6 +12,8 @@ export interface Services {
   db: Kysely<Database>;
   dialect: Dialect;
   files: FileStore;
+  /** Progress of long work (imports, logbook checks) that every process of the app can read. */
+  progress: ProgressBoard;
   auth: Auth;
   /** Public address of the app, used in QR codes: `<baseUrl>/d/<code>`. */
   baseUrl: string;

@@ -22,3 +22,13 @@ export function timeOrderedId(ms: number, seq: number): string {
   const h = `${time}${ver}${variant}${tail}`;
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+let lastMs = 0;
+let counter = 0;
+/** A time-ordered id that sorts after every id this process made before, even within one millisecond. */
+export function sequentialId(): string {
+  const ms = Date.now();
+  counter = ms === lastMs ? counter + 1 : 0;
+  lastMs = ms;
+  return timeOrderedId(ms, counter);
+}

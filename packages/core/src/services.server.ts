@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { createDb, migrateToLatest, type Db } from '@medreg/db';
 import type { Services } from './context.js';
 import { FileStore } from './files/store.server.js';
+import { ProgressBoard } from './progress.server.js';
 import { seedDemo } from './seed/demo.server.js';
 import { createAuth } from './users/auth.server.js';
 import { DEFAULT_SESSION_IDLE_MINUTES, idleMinutesFrom } from './users/idle-sessions.js';
@@ -69,6 +70,7 @@ export async function startApp(config: AppConfig): Promise<App> {
     db: database.db,
     dialect: database.dialect,
     files: new FileStore(config.dataDir),
+    progress: new ProgressBoard(config.dataDir),
     auth,
     baseUrl: config.baseUrl,
     now: config.now ?? (() => new Date()),

@@ -9,6 +9,7 @@ import { translator, type Locale } from '@medreg/i18n';
 import type { Context, Services } from './context.js';
 import { sessionUser } from './context.js';
 import { FileStore } from './files/store.server.js';
+import { ProgressBoard } from './progress.server.js';
 import { createCaller } from './router.js';
 import { DEMO_PASSWORD, demoUsers } from './seed/catalog.js';
 import { seedDemo } from './seed/demo.server.js';
@@ -25,6 +26,11 @@ export interface TestApp {
   sessionCookie(email: string): Promise<string>;
   /** A calibrated test instrument of the demo workshop (or, with `false`, the one past its calibration date). */
   instrumentId(calibrated?: boolean): Promise<string>;
+  /**
+   * The app as another process of it sees it (node:cluster, or another server): the same database and DATA_DIR,
+   * but its own memory, auth instance, file store and progress board objects.
+   */
+  otherProcess(): Pick<TestApp, 'services' | 'as'>;
   close(): Promise<void>;
 }
 
@@ -36,11 +42,13 @@ export async function createTestApp(dialect: Dialect, opts: { now?: () => Date }
 /** The app on a test database as it is (or seeded with the demo hospital); closing it drops the database. */
 export async function testAppOn(db: TestDb, opts: { now?: () => Date; seed: boolean }): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'medreg-files-'));
+  const newAuth = () => createAuth({ authDb: db.authDb, dialect: db.dialect, baseUrl: 'http://localhost:3000', secret: 'test-secret-test-secret-test-secret-1234', now: opts.now });
   const services: Services = {
     db: db.db,
     dialect: db.dialect,
     files: new FileStore(dir),
-    auth: createAuth({ authDb: db.authDb, dialect: db.dialect, baseUrl: 'http://localhost:3000', secret: 'test-secret-test-secret-test-secret-1234', now: opts.now }),
+    progress: new ProgressBoard(dir),
+    auth: newAuth(),
     baseUrl: 'http://localhost:3000',
     now: opts.now ?? (() => new Date()),
   };
@@ -48,31 +56,37 @@ export async function testAppOn(db: TestDb, opts: { now?: () => Date; seed: bool
   // The demo account of the role (ward staff without sign-in share the nurse role).
   const userId = async (role: Role) =>
     (await db.db.selectFrom('users').select('id').where('email', '=', demoUsers.find((u) => u.role === role)!.email).executeTakeFirstOrThrow()).id;
-  const context = (user: Context['user'], locale: Locale): Context => ({ services, user, locale, t: translator(locale) });
+  const context = (on: Services, user: Context['user'], locale: Locale): Context => ({ services: on, user, locale, t: translator(locale) });
   const sessionCookie = async (email: string) => {
     const session = await services.auth.api.signInEmail({ body: { email, password: DEMO_PASSWORD }, returnHeaders: true });
     return session.headers.get('set-cookie')!.split(';')[0]!;
   };
   const cookies = new Map<string, string>();
+  const callerAs = (on: Services) =>
+    async function as(role: Role, locale: Locale = 'en') {
+      const email = demoUsers.find((u) => u.role === role)!.email;
+      // A sign-in costs a memory-hard password hash: the role's session is kept while it lasts (a test may end it).
+      let cookie = cookies.get(email);
+      let user = cookie ? await sessionUser(on, new Headers({ cookie })) : null;
+      if (!user) {
+        cookie = await sessionCookie(email);
+        cookies.set(email, cookie);
+        user = await sessionUser(on, new Headers({ cookie }));
+      }
+      return createCaller(context(on, user, locale));
+    };
   return {
     services,
     userId,
     sessionCookie,
     instrumentId: async (calibrated = true) =>
       (await db.db.selectFrom('test_instruments').select('id').where('serial_number', '=', calibrated ? 'ESA615-4471023' : 'PM3-0099812').executeTakeFirstOrThrow()).id,
-    async as(role, locale = 'en') {
-      const email = demoUsers.find((u) => u.role === role)!.email;
-      // A sign-in costs a memory-hard password hash: the role's session is kept while it lasts (a test may end it).
-      let cookie = cookies.get(email);
-      let user = cookie ? await sessionUser(services, new Headers({ cookie })) : null;
-      if (!user) {
-        cookie = await sessionCookie(email);
-        cookies.set(email, cookie);
-        user = await sessionUser(services, new Headers({ cookie }));
-      }
-      return createCaller(context(user, locale));
+    as: callerAs(services),
+    anonymous: (locale = 'en') => createCaller(context(services, null, locale)),
+    otherProcess() {
+      const other: Services = { ...services, files: new FileStore(dir), progress: new ProgressBoard(dir), auth: newAuth() };
+      return { services: other, as: callerAs(other) };
     },
-    anonymous: (locale = 'en') => createCaller(context(null, locale)),
     async close() {
       await db.drop();
       rmSync(dir, { recursive: true, force: true });

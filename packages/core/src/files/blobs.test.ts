@@ -1,9 +1,14 @@
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import type { SessionUser } from '../context.js';
 import { createTestApp, jpegWithGps, photo, type TestApp } from '../testing.js';
+import { removeUnused } from './blobs.server.js';
 import { withStoredPhotos } from './images.server.js';
 import { stageUpload } from './staged.server.js';
+import { FileStore } from './store.server.js';
 
 /** A promise and the function that settles it: holds one write open while another runs. */
 const gate = () => {
@@ -89,5 +94,59 @@ describe.each(testDialects)('shared blobs on %s', (dialect) => {
     first.open();
     await expect(failing).rejects.toThrow('the save failed');
     expect(app.services.files.has(seen[0]!)).toBe(false);
+  });
+
+  // Several processes (or servers) share one DATA_DIR: a hold must be seen by the others, not just by its own process.
+  it('keeps the file for another process that holds it while a save fails', async () => {
+    await app.services.db.deleteFrom('staged_uploads').execute();
+    const other = new FileStore(dirname(app.services.files.root));
+    const first = gate();
+    const seen: string[] = [];
+    const failing = failingSave(first.opened, seen);
+    await until(() => seen.length > 0);
+    const sha = seen[0]!;
+    expect(other.put(app.services.files.read(sha))).toEqual({ sha256: sha, created: false });
+    first.open();
+    await expect(failing).rejects.toThrow('the save failed');
+    expect(app.services.files.has(sha)).toBe(true);
+    // Once the other process lets go and nothing uses the blob, it goes.
+    other.release([sha]);
+    expect(await removeUnused(app.services.db, app.services.files, [sha])).toEqual([sha]);
+    expect(app.services.files.has(sha)).toBe(false);
+  });
+
+  it('keeps the file another process puts while the database is asked whether anything uses it', async () => {
+    const { files } = app.services;
+    const other = new FileStore(dirname(files.root));
+    const { sha256: sha } = files.put(bytes);
+    files.release([sha]);
+    // After the remover first looked for holds, while it asks the database: the put must win.
+    const removed = await files.removeUnless([sha], async () => {
+      other.put(bytes);
+      return new Set();
+    });
+    expect(removed).toEqual([]);
+    expect(files.has(sha)).toBe(true);
+    other.release([sha]);
+    expect(await removeUnused(app.services.db, files, [sha])).toEqual([sha]);
+    expect(files.has(sha)).toBe(false);
+  });
+});
+
+describe('file store', () => {
+  it('gives back a blob whose remover died after taking it away', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medreg-files-'));
+    try {
+      const files = new FileStore(dir);
+      const { sha256: sha } = files.put(new TextEncoder().encode('a blob'));
+      // What a remover does before it looks at the holds again; it never comes back to put the blob back itself.
+      renameSync(files.path(sha), `${files.path(sha)}.elsewhere.1.2.doomed`);
+      expect(files.count()).toBe(0);
+      expect(files.read(sha).toString()).toBe('a blob');
+      expect(files.count()).toBe(1);
+      files.release([sha]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

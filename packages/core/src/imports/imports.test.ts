@@ -11,7 +11,7 @@ import { verifyDevice } from '../logbook/verify.server.js';
 import { exportHeaders, suggestMapping } from './columns.js';
 import { decodeCsv, detectDelimiter, MAX_CSV_BYTES, parseCsv } from './parse.server.js';
 import { registerCsv } from './export.server.js';
-import { importFinished } from './run.server.js';
+import { importFinished, uploadSummary } from './run.server.js';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
 const TODAY = '2026-11-22';
@@ -289,6 +289,46 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
     expect((await manager.imports.progress({ importId: again })).created).toBe(1);
     // An upload is used up by its import.
     expect((await rejection(manager.imports.start({ uploadId: first.uploadId, mapping: first.suggested }))).message).toContain('no longer on the server');
+  });
+
+  it('an upload, its check, its start and its progress may each reach another process of the app', async () => {
+    const other = app.otherProcess();
+    const here = await app.as('manager');
+    const there = await other.as('manager');
+    const lines = [HEADER];
+    for (let i = 1; i <= 5000; i++) lines.push(row(`PROC-${i}`));
+    const up = await here.imports.upload({ file: csvFile(lines.join('\n'), 'prozesse.csv') });
+    const small = await there.imports.upload({ file: csvFile(`${HEADER}\n${row('PROC-X')}`, 'klein.csv') });
+    expect(await there.imports.draft({ uploadId: up.uploadId })).toEqual(up);
+    expect((await there.imports.check({ uploadId: up.uploadId, mapping: up.suggested })).problems).toEqual([]);
+    const { importId } = await there.imports.start({ uploadId: up.uploadId, mapping: up.suggested });
+    // While it runs, this process refuses a second import and reports how far the other one is.
+    const busy = await rejection(here.imports.start({ uploadId: small.uploadId, mapping: small.suggested }));
+    expect([busy.code, busy.message]).toEqual(['CONFLICT', 'Another import is running. Wait until it is finished.']);
+    const running = await here.imports.progress({ importId });
+    expect(running).toMatchObject({ id: importId, fileName: 'prozesse.csv', total: 5000, error: null });
+    expect(['checking', 'writing']).toContain(running.phase);
+    await importFinished(other.services, importId);
+    expect(await here.imports.progress({ importId })).toEqual({ id: importId, fileName: 'prozesse.csv', total: 5000, done: 5000, phase: 'done', created: 5000, error: null });
+    // Used up for every process; the small one still waits, for an hour.
+    expect((await rejection(here.imports.start({ uploadId: up.uploadId, mapping: up.suggested }))).message).toContain('no longer on the server');
+    const manager = { id: await app.userId('manager'), name: 'm', email: 'm', role: 'manager' as const, phone: null, departmentIds: [] };
+    expect((await uploadSummary(app.services, manager, small.uploadId)).rows).toBe(1);
+    const anHourLater = { ...other.services, now: () => new Date(NOW.getTime() + 61 * 60_000) };
+    expect((await rejection(uploadSummary(anHourLater, manager, small.uploadId))).message).toContain('no longer on the server');
+  });
+
+  it('reports a run whose process stopped as failed, and lets the next import start', async () => {
+    const manager = await app.as('manager');
+    const id = crypto.randomUUID();
+    await app.services.db
+      .insertInto('import_runs')
+      .values({ id, file_name: 'abgebrochen.csv', rows: 10, created: 0, status: 'running', error: null, started_by: await app.userId('manager'), started_at: NOW.toISOString(), finished_at: null })
+      .execute();
+    expect(await manager.imports.progress({ importId: id })).toMatchObject({ phase: 'failed', created: 0 });
+    const { progress } = await importText(`${HEADER}\n${row('AFTER-STOP')}`);
+    expect(progress).toMatchObject({ phase: 'done', created: 1 });
+    await app.services.db.updateTable('import_runs').set({ status: 'failed', finished_at: NOW.toISOString() }).where('id', '=', id).execute();
   });
 
   it('a device saved by the form while an import runs never duplicates an inventory number (whatever its case)', async () => {

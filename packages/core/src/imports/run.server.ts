@@ -9,7 +9,7 @@ import { nextDueDate, today as localDate, type CalendarDate } from '../inspectio
 import { entryHash, GENESIS_HASH } from '../logbook/chain.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { describeError } from '../trpc/describe.js';
-import { timeOrderedId } from '../ids.js';
+import { sequentialId, timeOrderedId } from '../ids.js';
 import { REGISTERED_TEXT } from '../register/devices.server.js';
 import { checkRows, registeredNumbers, type CheckResult, type DeviceRow } from './check.server.js';
 import { importFields, suggestMapping, type Mapping } from './columns.js';
@@ -25,9 +25,7 @@ export const PROBLEMS_SHOWN = 500;
 
 interface Upload extends ParsedCsv {
   id: string;
-  userId: string;
   fileName: string;
-  at: number;
 }
 
 export interface ImportProgress {
@@ -40,18 +38,22 @@ export interface ImportProgress {
   error: string | null;
 }
 
-/** Uploads waiting for their import, and the imports of this process with their progress. */
+/**
+ * The imports this process runs, with their progress. Uploads wait in the database and progress is published on the
+ * progress board, because the next request may reach another process of the app.
+ */
 interface ImportState {
-  uploads: Map<string, Upload>;
   runs: Map<string, ImportProgress & { userId: string; finished: Promise<void> }>;
   running: string | null;
 }
 const states = new WeakMap<Services, ImportState>();
 function stateOf(services: Services): ImportState {
   let s = states.get(services);
-  if (!s) states.set(services, (s = { uploads: new Map(), runs: new Map(), running: null }));
+  if (!s) states.set(services, (s = { runs: new Map(), running: null }));
   return s;
 }
+const BOARD = 'import';
+const report = ({ id, fileName, total, done, phase, created, error }: ImportProgress): ImportProgress => ({ id, fileName, total, done, phase, created, error });
 
 // --- inputs -------------------------------------------------------------------------------------------------
 
@@ -74,8 +76,20 @@ export const uploadInput = z.preprocess((v) => (v instanceof FormData ? { file: 
 
 // --- upload and dry run -------------------------------------------------------------------------------------
 
-function forget(state: ImportState, now: number) {
-  for (const [k, u] of state.uploads) if (now - u.at > UPLOAD_TTL_MS) state.uploads.delete(k);
+/** Uploads older than an hour are gone, for everyone. */
+const expiredBefore = (services: Services) => new Date(services.now().getTime() - UPLOAD_TTL_MS).toISOString();
+
+// An upload's bytes never change, so the parsed rows of the last few are kept: the mapping page, the dry run and the
+// start each read the same file, and parsing 100,000 rows again each time would cost more than the check.
+const parsed = new Map<string, ParsedCsv>();
+function parsedUpload(id: string, content: Uint8Array, fileName: string): ParsedCsv {
+  let p = parsed.get(id);
+  if (!p) {
+    p = parseCsv(content, fileName);
+    if (parsed.size >= 4) parsed.delete(parsed.keys().next().value!);
+    parsed.set(id, p);
+  }
+  return p;
 }
 
 function summary(u: Upload) {
@@ -93,37 +107,55 @@ function summary(u: Upload) {
 }
 export type UploadSummary = ReturnType<typeof summary>;
 
-/** Reads an uploaded CSV and keeps it for the user's mapping step (in memory, one hour). */
+/** Reads an uploaded CSV and keeps it for the user's mapping step (one hour, the user's last three). */
 export async function uploadCsv(services: Services, user: SessionUser, file: Blob): Promise<UploadSummary> {
   const name = ((file as File).name || 'import.csv').slice(0, 200);
-  const parsed = parseCsv(new Uint8Array(await file.arrayBuffer()), name);
-  const state = stateOf(services);
-  const now = Date.now();
-  forget(state, now);
-  const mine = [...state.uploads.values()].filter((u) => u.userId === user.id).sort((a, b) => a.at - b.at);
-  for (const old of mine.slice(0, Math.max(0, mine.length - UPLOADS_PER_USER + 1))) state.uploads.delete(old.id);
-  const upload: Upload = { ...parsed, id: crypto.randomUUID(), userId: user.id, fileName: name, at: now };
-  state.uploads.set(upload.id, upload);
+  const content = Buffer.from(await file.arrayBuffer());
+  // Time-ordered: a user's newest uploads are the last ids, even under one timestamp.
+  const id = sequentialId();
+  // Parsed before anything is stored: a file that is not a CSV is refused with nothing kept.
+  const upload: Upload = { ...parsedUpload(id, content, name), id, fileName: name };
+  await services.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('import_uploads').where('uploaded_at', '<', expiredBefore(services)).execute();
+    const older = await trx
+      .selectFrom('import_uploads')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .orderBy('id', 'desc')
+      .offset(UPLOADS_PER_USER - 1)
+      .limit(1000)
+      .execute();
+    if (older.length)
+      await trx
+        .deleteFrom('import_uploads')
+        .where('id', 'in', older.map((o) => o.id))
+        .execute();
+    await trx.insertInto('import_uploads').values({ id, user_id: user.id, file_name: name, uploaded_at: services.now().toISOString(), content }).execute();
+  });
   return summary(upload);
 }
 
-function uploadOf(services: Services, user: SessionUser, uploadId: string): Upload {
-  const state = stateOf(services);
-  forget(state, Date.now());
-  const u = state.uploads.get(uploadId);
-  if (!u || u.userId !== user.id) throw badInput('imports.errors.uploadExpired', {}, 'file');
-  return u;
+async function uploadOf(services: Services, user: SessionUser, uploadId: string): Promise<Upload> {
+  const row = await services.db
+    .selectFrom('import_uploads')
+    .select(['id', 'file_name', 'content'])
+    .where('id', '=', uploadId)
+    .where('user_id', '=', user.id)
+    .where('uploaded_at', '>=', expiredBefore(services))
+    .executeTakeFirst();
+  if (!row) throw badInput('imports.errors.uploadExpired', {}, 'file');
+  return { ...parsedUpload(row.id, row.content, row.file_name), id: row.id, fileName: row.file_name };
 }
 
-export function uploadSummary(services: Services, user: SessionUser, uploadId: string): UploadSummary {
-  return summary(uploadOf(services, user, uploadId));
+export async function uploadSummary(services: Services, user: SessionUser, uploadId: string): Promise<UploadSummary> {
+  return summary(await uploadOf(services, user, uploadId));
 }
 
 const today = (services: Services) => localDate(services.now());
 
 /** The dry run of an upload with a mapping: problems (the first 500), counts; nothing written. */
 export async function dryRun(services: Services, user: SessionUser, input: { uploadId: string; mapping: Mapping }, t: Translate) {
-  const u = uploadOf(services, user, input.uploadId);
+  const u = await uploadOf(services, user, input.uploadId);
   const result = await checkRows(services.db, { headers: u.headers, rows: u.rows, mapping: input.mapping }, today(services), t);
   return {
     rows: result.rows,
@@ -142,24 +174,32 @@ export async function dryRun(services: Services, user: SessionUser, input: { upl
  */
 export async function startImport(services: Services, user: SessionUser, input: { uploadId: string; mapping: Mapping }, t: Translate) {
   const state = stateOf(services);
-  if (state.running) throw new AppError('CONFLICT', 'imports.errors.busy');
-  const u = uploadOf(services, user, input.uploadId);
+  if (state.running || (await runningElsewhere(services))) throw new AppError('CONFLICT', 'imports.errors.busy');
+  const u = await uploadOf(services, user, input.uploadId);
   const check = await checkRows(services.db, { headers: u.headers, rows: u.rows, mapping: input.mapping }, today(services), t);
   if (check.problems.length > 0) throw badInput('imports.errors.hasProblems', { count: check.problems.length });
   if (state.running) throw new AppError('CONFLICT', 'imports.errors.busy');
   const importId = crypto.randomUUID();
   state.running = importId;
-  state.uploads.delete(u.id);
+  const progress = { id: importId, userId: user.id, fileName: u.fileName, total: u.rows.length, done: 0, phase: 'checking' as ImportProgress['phase'], created: 0, error: null as string | null };
   try {
-    await services.db
-      .insertInto('import_runs')
-      .values({ id: importId, file_name: u.fileName, rows: u.rows.length, created: 0, status: 'running', error: null, started_by: user.id, started_at: services.now().toISOString(), finished_at: null })
-      .execute();
+    // Published before the run's row exists, so that no other process takes a 'running' row without a report for a
+    // run whose process stopped.
+    services.progress.write(BOARD, importId, report(progress));
+    await services.db.transaction().execute(async (trx) => {
+      // Used up, once: of two starts of the same upload (two processes), one deletes it, the other finds it gone.
+      const used = await trx.deleteFrom('import_uploads').where('id', '=', u.id).executeTakeFirst();
+      if (Number(used.numDeletedRows) !== 1) throw badInput('imports.errors.uploadExpired', {}, 'file');
+      await trx
+        .insertInto('import_runs')
+        .values({ id: importId, file_name: u.fileName, rows: u.rows.length, created: 0, status: 'running', error: null, started_by: user.id, started_at: services.now().toISOString(), finished_at: null })
+        .execute();
+    });
   } catch (e) {
     state.running = null;
+    services.progress.remove(BOARD, importId);
     throw e;
   }
-  const progress = { id: importId, userId: user.id, fileName: u.fileName, total: u.rows.length, done: 0, phase: 'checking' as ImportProgress['phase'], created: 0, error: null as string | null };
   const finished = runImport(services, user, u.fileName, check.devices, progress, t).finally(() => {
     state.running = null;
   });
@@ -167,8 +207,15 @@ export async function startImport(services: Services, user: SessionUser, input: 
   return { importId };
 }
 
+/** Whether another process of the app is importing now: a run still 'running' whose process reports progress. */
+async function runningElsewhere(services: Services): Promise<boolean> {
+  const open = await services.db.selectFrom('import_runs').select('id').where('status', '=', 'running').execute();
+  return open.some((r) => services.progress.read(BOARD, r.id) !== null);
+}
+
 async function runImport(services: Services, user: SessionUser, fileName: string, devices: DeviceRow[], progress: ImportProgress, t: Translate) {
   const db = services.db;
+  const publish = () => services.progress.write(BOARD, progress.id, report(progress));
   let own: Awaited<ReturnType<typeof importConnection>> | undefined;
   try {
     own = await importConnection(services);
@@ -184,8 +231,10 @@ async function runImport(services: Services, user: SessionUser, fileName: string
       const clashes = devices.filter((d) => taken.has(d.inventory_number.trim().toLowerCase())).length;
       if (clashes > 0) throw badInput('imports.errors.hasProblems', { count: clashes });
       progress.phase = 'writing';
+      publish();
       await writeDevices(trx, devices, { importId: progress.id, fileName, userId: user.id, now: services.now(), today: today(services) }, (n) => {
         progress.done = n;
+        publish();
       });
       await trx
         .updateTable('import_runs')
@@ -208,6 +257,8 @@ async function runImport(services: Services, user: SessionUser, fileName: string
       .execute()
       .catch(() => undefined);
   } finally {
+    // The outcome is in the run's row now; the report would only go stale.
+    services.progress.remove(BOARD, progress.id);
     await own?.close();
   }
 }
@@ -341,7 +392,10 @@ async function insertRows(db: Transaction<Database> | Kysely<Database>, pg: bool
   await db.executeQuery(CompiledQuery.raw(text, rows.flat()));
 }
 
-/** How far an import is (from memory while this process runs it, else from its import_runs row). */
+/**
+ * How far an import is: from memory while this process runs it, from the progress board while another process
+ * does, else from its import_runs row.
+ */
 export async function importProgress(services: Services, user: SessionUser, importId: string): Promise<ImportProgress> {
   const run = stateOf(services).runs.get(importId);
   if (run) {
@@ -351,6 +405,8 @@ export async function importProgress(services: Services, user: SessionUser, impo
   }
   const row = await services.db.selectFrom('import_runs').selectAll().where('id', '=', importId).executeTakeFirst();
   if (!row || (row.started_by !== user.id && user.role !== 'admin')) throw notFound('imports.errors.importNotFound');
+  const elsewhere = row.status === 'running' ? services.progress.read<ImportProgress>(BOARD, importId) : null;
+  if (elsewhere) return elsewhere;
   return {
     id: row.id,
     fileName: row.file_name,

@@ -2,8 +2,23 @@ import type { Services } from '../context.js';
 import { allow, router } from '../trpc/init.js';
 import { verifyAllChains, type ChainFinding } from './verify.server.js';
 
-/** The check running in this process, if any: one at a time, its progress polled by the admin page. */
-const running = new WeakMap<Services, { done: number; total: number }>();
+const BOARD = 'chain-check';
+type Progress = { done: number; total: number };
+/** The check running in this process, if any, with its progress (from the moment it is started). */
+const running = new WeakMap<Services, Progress>();
+
+/**
+ * A check that some process of the app is running: an unfinished check whose progress was reported lately (one
+ * whose process stopped stays unfinished, without reports). One at a time; the admin page polls its progress.
+ */
+async function runningCheck(services: Services): Promise<Progress | null> {
+  const open = await services.db.selectFrom('chain_checks').select('id').where('finished_at', 'is', null).orderBy('started_at', 'desc').limit(20).execute();
+  for (const c of open) {
+    const progress = services.progress.read<Progress>(BOARD, c.id);
+    if (progress) return progress;
+  }
+  return null;
+}
 
 const managers = () => allow('admin', 'manager');
 
@@ -17,9 +32,8 @@ export const integrityRouter = router({
       .orderBy('c.started_at', 'desc')
       .limit(20)
       .execute();
-    const now = running.get(ctx.services);
     return {
-      running: now ? { done: now.done, total: now.total } : null,
+      running: running.get(ctx.services) ?? (await runningCheck(ctx.services)),
       checks: checks.map(({ findings, ...c }) => ({
         ...c,
         started_at: String(c.started_at),
@@ -30,18 +44,23 @@ export const integrityRouter = router({
   }),
 
   /** Starts a check in the background (a million entries take a while) unless one is running; answers at once. */
-  start: managers().mutation(({ ctx }) => {
+  start: managers().mutation(async ({ ctx }) => {
     const { services } = ctx;
-    if (running.has(services)) return { started: false };
+    if (running.has(services) || (await runningCheck(services))) return { started: false };
     const progress = { done: 0, total: 0 };
     running.set(services, progress);
+    let id: string | null = null;
     void verifyAllChains(services.db, {
       startedBy: ctx.user.id,
       now: services.now,
-      onProgress: (done, total) => Object.assign(progress, { done, total }),
+      onStart: (checkId) => services.progress.write(BOARD, (id = checkId), progress),
+      onProgress: (done, total) => id && services.progress.write(BOARD, id, Object.assign(progress, { done, total })),
     })
       .catch((err: unknown) => console.error('logbook chain check failed', err))
-      .finally(() => running.delete(services));
+      .finally(() => {
+        running.delete(services);
+        if (id) services.progress.remove(BOARD, id);
+      });
     return { started: true };
   }),
 });

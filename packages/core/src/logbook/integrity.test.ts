@@ -117,6 +117,28 @@ describe.each(testDialects)('logbook integrity on %s', (dialect) => {
     expect(last.started_by_name).toBeTruthy();
   });
 
+  it('sees a check that another process of the app runs, and one whose process stopped as over', async () => {
+    const other = app.otherProcess();
+    const admin = await other.as('admin');
+    const id = crypto.randomUUID();
+    // Another process is 300 devices into a check of 1,000: its row is unfinished and it reports progress.
+    await db().insertInto('chain_checks').values({ id, started_by: await app.userId('admin'), started_at: new Date().toISOString(), finished_at: null, devices: 0, entries: 0, broken: 0, findings: null }).execute();
+    app.services.progress.write('chain-check', id, { done: 300, total: 1000 });
+    expect((await admin.integrity.status()).running).toEqual({ done: 300, total: 1000 });
+    expect(await admin.integrity.start()).toEqual({ started: false });
+    // That process stopped: no more reports, so the check is over and a new one may start.
+    app.services.progress.remove('chain-check', id);
+    expect((await admin.integrity.status()).running).toBeNull();
+    expect(await admin.integrity.start()).toEqual({ started: true });
+    let status = await admin.integrity.status();
+    for (let i = 0; i < 200 && status.running; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await admin.integrity.status();
+    }
+    expect(status.checks[0]!.finished_at).not.toBeNull();
+    await db().deleteFrom('chain_checks').where('id', '=', id).execute();
+  });
+
   it('catches a measured value changed in its own table', async () => {
     const m = await db()
       .selectFrom('inspection_measurements as m')

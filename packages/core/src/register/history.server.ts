@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, RegisterEntity } from '@medreg/db';
-import { timeOrderedId } from '../ids.js';
+import { sequentialId } from '../ids.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -8,15 +8,6 @@ type Db = Kysely<Database> | Transaction<Database>;
 export type Shown = string | number | null | undefined;
 const shown = (v: Shown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 
-let lastMs = 0;
-let counter = 0;
-/** Ids that sort by creation, so the history stays newest first even where two changes carry the same time. */
-function nextId(): string {
-  const ms = Date.now();
-  counter = ms === lastMs ? counter + 1 : 0;
-  lastMs = ms;
-  return timeOrderedId(ms, counter);
-}
 
 /**
  * Writes one register_changes row per field whose readable value changed (Änderungshistorie), inside the caller's
@@ -36,7 +27,8 @@ export async function recordChanges(
       .insertInto('register_changes')
       .values(
         fields.map((field) => ({
-          id: nextId(),
+          // Sorts by creation: the history stays newest first even where two changes carry the same time.
+          id: sequentialId(),
           entity,
           entity_id: entityId,
           field,

@@ -86,7 +86,10 @@ export function createAuth(config: AuthConfig) {
       enabled: true,
       window: 60,
       max: 100,
-      storage: 'memory',
+      // In the database: every process of the app (and every server on PostgreSQL) counts the same attempts.
+      storage: 'database',
+      modelName: 'rate_limits',
+      fields: { lastRequest: 'last_request' },
       customRules: { '/sign-in/*': { window: (config.signInLimit ?? DEFAULT_SIGN_IN_LIMIT).seconds, max: (config.signInLimit ?? DEFAULT_SIGN_IN_LIMIT).max } },
     },
     // Signing a phone in by a QR code from a signed-in computer (sessions page).

@@ -25,6 +25,8 @@ export const PERSONAL_DATA_SOURCES = [
   { table: 'calendar_tokens', column: 'user_id', key: ['id'], omit: ['token_hash'] },
   { table: 'digest_log', column: 'user_id', key: ['week'] },
   { table: 'staged_uploads', column: 'user_id', key: ['id'] },
+  // The file itself is a list of devices, not about the person: the export says that it waits, not what it holds.
+  { table: 'import_uploads', column: 'user_id', key: ['id'], omit: ['content'] },
   { table: 'logbook_entries', column: 'recorded_by', key: ['recorded_at', 'id'] },
   { table: 'attachments', column: 'uploaded_by', key: ['id'] },
   { table: 'attachments', column: 'withdrawn_by', key: ['id'] },

@@ -12,3 +12,11 @@ export interface SignInFailureTable {
   user_id: string;
   at: string;
 }
+
+/** The auth library's rate-limit counter of one client address and path (its rateLimit model). */
+export interface RateLimitTable {
+  id: string;
+  key: string;
+  count: number;
+  last_request: number;
+}

@@ -21,7 +21,7 @@ import type {
   TestInstrumentTable,
 } from './inspections.js';
 import type { AttachmentTable, ChainCheckTable, FileTextTable, LogbookEntryTable } from './logbook.js';
-import type { ImportRunTable, RegisterChangeTable } from './register.js';
+import type { ImportRunTable, ImportUploadTable, RegisterChangeTable } from './register.js';
 import type {
   AppointedPersonTable,
   DefectReportTable,
@@ -31,7 +31,7 @@ import type {
 } from './instructions.js';
 import type { LockTable } from './lockout.js';
 import type { PhoneSignInTable } from './sessions.js';
-import type { PasswordHistoryTable, SignInFailureTable } from './accounts.js';
+import type { PasswordHistoryTable, RateLimitTable, SignInFailureTable } from './accounts.js';
 
 export * from './locations.js';
 export * from './users.js';
@@ -57,6 +57,7 @@ export interface Database {
   user_departments: UserDepartmentTable;
   access_log: AccessLogTable;
   password_history: PasswordHistoryTable;
+  rate_limits: RateLimitTable;
   sign_in_failures: SignInFailureTable;
   manufacturers: ManufacturerTable;
   device_models: DeviceModelTable;
@@ -83,6 +84,7 @@ export interface Database {
   register_changes: RegisterChangeTable;
   file_texts: FileTextTable;
   import_runs: ImportRunTable;
+  import_uploads: ImportUploadTable;
   chain_checks: ChainCheckTable;
   phone_sign_ins: PhoneSignInTable;
 }

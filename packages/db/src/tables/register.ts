@@ -24,3 +24,12 @@ export interface ImportRunTable {
   started_at: string;
   finished_at: string | null;
 }
+
+/** A CSV file uploaded for import, waiting (an hour at most) for its mapping, dry run and start. */
+export interface ImportUploadTable {
+  id: string;
+  user_id: string;
+  file_name: string;
+  uploaded_at: string;
+  content: Uint8Array;
+}
