@@ -18,7 +18,7 @@ import pg from 'pg';
 import { createCaller, labelData, lockoutCardData, today, type Services, type SessionUser } from '@medreg/core';
 import { checkRows, FileStore, generateHospitalGroup, groupCsv, parseCsv, writeDevices, type Account, type HospitalGroup } from '@medreg/core/bench';
 import { createDb, migrateToLatest, pgTypes, type Database, type Dialect } from '@medreg/db';
-import { createPgDatabase, freePort } from '@medreg/db/testing';
+import { createPgDatabase, freePort, processWithChildren } from '@medreg/db/testing';
 import { translator } from '@medreg/i18n';
 
 export interface BenchOptions {
@@ -40,6 +40,8 @@ export interface BenchOptions {
   keep?: boolean;
   /** Only the scenarios whose name contains one of these (case-insensitive); all when empty. */
   scenarios?: string[];
+  /** Server processes on the port (node:cluster, MEDREG_PROCESSES); 1 by default. */
+  processes?: number;
   log?: (line: string) => void;
 }
 
@@ -71,6 +73,11 @@ export interface Row {
    * 1000 / cpuMsPerOp is what one free core would serve per second.
    */
   cpuMsPerOp: number | null;
+  /**
+   * CPU time of the measuring client (this process) per operation: on the same cores as the server, it bounds
+   * what the machine can serve to these clients; phones and browsers would bring their own CPUs.
+   */
+  clientCpuMsPerOp: number | null;
   /** Peak resident memory of the server process during the scenario (VmHWM after a reset), MiB. */
   peakRssMiB: number | null;
   targets: { label: string; pass: boolean }[];
@@ -394,27 +401,39 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   };
 }
 
-/** Resets the process's peak RSS (Linux: `5` to clear_refs), so VmHWM afterwards is the peak of what follows. */
+/** Resets the processes' peak RSS (Linux: `5` to clear_refs), so VmHWM afterwards is the peak of what follows. */
 function resetPeak(pid: number) {
   try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    for (const p of processWithChildren(pid)) writeFileSync(`/proc/${p}/clear_refs`, '5');
   } catch {
     // Not Linux, or not allowed: VmHWM stays the peak since start, which the table then shows.
   }
 }
-/** CPU time the process has used so far (user + system), ms; Linux counts it in ticks of 10 ms (USER_HZ 100). */
+/** CPU time the server's processes have used so far (user + system), ms; Linux counts ticks of 10 ms (USER_HZ 100). */
 function cpuMs(pid: number): number | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    let ms = 0;
+    for (const p of processWithChildren(pid)) {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ms += (Number(fields[11]) + Number(fields[12])) * 10;
+    }
+    return ms;
   } catch {
     return null;
   }
 }
+/** This process's CPU time (user + system) since `from`, per operation of `r`, ms. */
+function clientCpu(from: NodeJS.CpuUsage, r: LoadResult): number | null {
+  if (!r.times.length) return null;
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000 / r.times.length;
+}
+/** Peak resident memory of the server's processes together (their VmHWM summed), MiB. */
 function peakMiB(pid: number): number | null {
   try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : null;
+    let kb = 0;
+    for (const p of processWithChildren(pid)) kb += Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1]);
+    return Number.isNaN(kb) ? null : kb / 1024;
   } catch {
     return null;
   }
@@ -648,7 +667,8 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
       }
       log(`${dialect}: SQL floors measured`);
 
-      server = await startServer(databaseUrl ? { DATABASE_URL: databaseUrl, DATA_DIR: dir } : { DATA_DIR: dir });
+      const processes = String(o.processes ?? 1);
+      server = await startServer(databaseUrl ? { DATABASE_URL: databaseUrl, DATA_DIR: dir, MEDREG_PROCESSES: processes } : { DATA_DIR: dir, MEDREG_PROCESSES: processes });
       const pid = server.child.pid!;
       // Everyone signs in through the real endpoint, each from an address of their own.
       let address = 0;
@@ -673,16 +693,18 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
         await load(many, fixed, o.seconds * 200, counter);
         resetPeak(pid);
         const cpu0 = cpuMs(pid);
+        const own = process.cpuUsage();
         const r = await load(many, fixed, o.seconds * 1000, counter);
         const cpu1 = cpuMs(pid);
-        return { ...r, cpuMsPerOp: cpu0 !== null && cpu1 !== null && r.times.length ? (cpu1 - cpu0) / r.times.length : null };
+        return { ...r, cpuMsPerOp: cpu0 !== null && cpu1 !== null && r.times.length ? (cpu1 - cpu0) / r.times.length : null, clientCpuMsPerOp: clientCpu(own, r) };
       };
       const bare = { many: await transport(clientsOf.technician), one: await transport(clientsOf.technician.slice(0, 1)) };
-      const transportRow = (r: LoadResult & { cpuMsPerOp: number | null }, n: number): Row => ({
+      const transportRow = (r: LoadResult & { cpuMsPerOp: number | null; clientCpuMsPerOp: number | null }, n: number): Row => ({
         dialect, scenario: `transport floor: GET /bench/fixed${n === 1 ? ', one client' : ''}`, concurrency: n, ops: r.times.length, errors: r.errors, firstError: r.firstError,
         perSecond: r.perSecond, p50: quantile(r.times, 0.5), p95: quantile(r.times, 0.95), p99: quantile(r.times, 0.99), requestsPerOp: 1, sqlP95: null, transportP95: null,
         ratioUnderLoad: null, aloneP95: n === 1 ? quantile(r.times, 0.95) : null, aloneTransportP95: null, ratio: null, peakRssMiB: peakMiB(pid), targets: [],
         cpuMsPerOp: r.cpuMsPerOp,
+        clientCpuMsPerOp: r.clientCpuMsPerOp,
       });
       result.rows.push(transportRow(bare.many, clientsOf.technician.length), transportRow(bare.one, 1));
 
@@ -691,7 +713,9 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
         await load(many, s.op, o.seconds * 200, counter); // warm-up
         resetPeak(pid);
         const cpu0 = cpuMs(pid);
+        const own = process.cpuUsage();
         const r = await load(many, s.op, o.seconds * 1000, counter);
+        const clientCpuMsPerOp = clientCpu(own, r);
         const cpu1 = cpuMs(pid);
         const peakRssMiB = peakMiB(pid);
         // The same operation from one client: its latency without waiting behind 31 others, which is what the
@@ -710,6 +734,7 @@ export async function runHttpBench(o: BenchOptions): Promise<BenchResult> {
           dialect, scenario: s.name, concurrency: many.length, ops: r.times.length, errors: r.errors + (s.single ? 0 : alone.errors), firstError: r.firstError ?? alone.firstError,
           perSecond: r.perSecond, p50: quantile(r.times, 0.5), p95, p99: quantile(r.times, 0.99), requestsPerOp, sqlP95: sql, transportP95, ratioUnderLoad: p95 / (sql + transportP95),
           aloneP95, aloneTransportP95, ratio, peakRssMiB, targets, cpuMsPerOp: cpu0 !== null && cpu1 !== null && r.times.length ? (cpu1 - cpu0) / r.times.length : null,
+          clientCpuMsPerOp,
         });
         log(`  ${dialect}: ${s.name}: ${r.perSecond.toFixed(0)}/s, p95 ${p95.toFixed(1)} ms${r.errors ? `, ${r.errors} errors: ${r.firstError}` : ''}`);
       }
@@ -734,7 +759,7 @@ const ms = (v: number | null) => (v === null || Number.isNaN(v) ? '–' : v < 10
 
 /** One Markdown table of every row (it reads as plain text in a terminal too). */
 export function formatTable(rows: Row[]): string {
-  const head = ['db', 'scenario', 'clients', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'HTTP floor p95', 'ratio', '1 client p95', 'SQL p95', 'HTTP floor 1', 'ratio 1', 'server CPU ms/op', 'peak RSS MiB', 'errors', 'target'];
+  const head = ['db', 'scenario', 'clients', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'HTTP floor p95', 'ratio', '1 client p95', 'SQL p95', 'HTTP floor 1', 'ratio 1', 'server CPU ms/op', 'client CPU ms/op', 'peak RSS MiB', 'errors', 'target'];
   const body = rows.map((r) => [
     r.dialect,
     r.scenario,
@@ -750,6 +775,7 @@ export function formatTable(rows: Row[]): string {
     ms(r.aloneTransportP95),
     r.ratio === null ? '–' : r.ratio.toFixed(2),
     ms(r.cpuMsPerOp),
+    ms(r.clientCpuMsPerOp),
     r.peakRssMiB === null ? '–' : r.peakRssMiB.toFixed(0),
     String(r.errors),
     r.targets.length ? r.targets.map((t) => `${t.pass ? 'pass' : 'FAIL'} ${t.label}`).join('; ') : '',

@@ -6,7 +6,8 @@
  * Flags (or environment variables): --devices (BENCH_DEVICES), --users (BENCH_PEOPLE), --entries
  * (BENCH_ENTRIES), --instructions (BENCH_INSTRUCTIONS), --concurrency (BENCH_CONCURRENCY), --seconds
  * (BENCH_SECONDS), --import-rows (BENCH_IMPORT_ROWS), --only sqlite|postgres, --keep (keep the database),
- * --scenario <words> (only scenarios whose name contains one of the comma-separated words, e.g. "device page,record").
+ * --scenario <words> (only scenarios whose name contains one of the comma-separated words, e.g. "device page,record"),
+ * --processes (BENCH_PROCESSES: server processes on the port, node:cluster; default 1).
  */
 import { parseArgs } from 'node:util';
 import { testDialects } from '@medreg/db/testing';
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     keep: { type: 'boolean' },
     scenario: { type: 'string' },
+    processes: { type: 'string' },
   },
 });
 const num = (flag: string | undefined, env: string | undefined, fallback: number) => {
@@ -46,12 +48,14 @@ const options = {
   dialects: values.only ? [values.only as Dialect].filter((d) => testDialects.includes(d)) : testDialects,
   keep: values.keep ?? false,
   scenarios: values.scenario?.split(',').map((w) => w.trim()).filter(Boolean),
+  processes: Math.max(1, num(values.processes, env.BENCH_PROCESSES, 1)),
 };
 if (options.dialects.length === 0) throw new Error(`--only ${values.only}: not sqlite or a reachable postgres`);
 console.log(`HTTP API benchmark on ${machine()}`);
 console.log(
   `${options.devices.toLocaleString('en')} devices, ${options.users.toLocaleString('en')} people, ${options.entries.toLocaleString('en')} logbook entries, ` +
-    `${options.instructions.toLocaleString('en')} instruction records; ${options.concurrency} clients, ${options.seconds} s per scenario\n`,
+    `${options.instructions.toLocaleString('en')} instruction records; ${options.concurrency} clients, ${options.seconds} s per scenario; ` +
+    `${options.processes} server process${options.processes > 1 ? 'es' : ''}\n`,
 );
 const result = await runHttpBench(options);
 console.log(`\n${formatTable(result.rows)}\n`);

@@ -42,9 +42,11 @@ async function freshPgDatabase(): Promise<{ url: string; drop: () => Promise<voi
  * process checks (and records checks of) the logbooks, the server is killed with SIGKILL while requests are in
  * flight and started again on the same data. Every write the server
  * acknowledged must be there, the database intact and every logbook chain unbroken; no client may ever have been
- * told the database was busy.
+ * told the database was busy. Also with two server processes (MEDREG_PROCESSES=2), whose writes to the same
+ * logbooks interleave and which die together.
  */
-describe.each(testDialects)('a server killed mid-stream on %s', (dialect: Dialect) => {
+const runs = testDialects.flatMap((d) => [1, 2].map((processes) => [d, processes] as const));
+describe.each(runs)('a server killed mid-stream on %s with %i process(es)', (dialect: Dialect, processes: number) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'medreg-crash-'));
   let pgDb: Awaited<ReturnType<typeof freshPgDatabase>> | undefined;
   let server: ServerProcess | undefined;
@@ -56,7 +58,7 @@ describe.each(testDialects)('a server killed mid-stream on %s', (dialect: Dialec
 
   it('keeps every acknowledged inspection, an intact database and unbroken chains', async () => {
     if (dialect === 'postgres') pgDb = await freshPgDatabase();
-    const env = { DATA_DIR: dataDir, ...(pgDb ? { DATABASE_URL: pgDb.url } : {}) };
+    const env = { DATA_DIR: dataDir, MEDREG_PROCESSES: String(processes), ...(pgDb ? { DATABASE_URL: pgDb.url } : {}) };
     const port = await freePort();
     server = await startApiProcess(env, port);
     const base = server.baseUrl;
@@ -134,6 +136,7 @@ describe.each(testDialects)('a server killed mid-stream on %s', (dialect: Dialec
     expect(checks, 'logbook checks run alongside').toBeGreaterThan(0);
     expect(server.child.signalCode).toBe('SIGKILL');
     const firstLog = server.log();
+    if (processes > 1) expect(firstLog).toContain(`with ${processes} processes`);
 
     expect(refused, `every request before the kill succeeded; the server said:\n${firstLog.slice(0, 3000)}`).toEqual([]);
     expect(firstLog).not.toMatch(/database is locked|SQLITE_BUSY/i);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -94,3 +94,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+
+/** A process and its direct children (a server's node:cluster workers), from /proc (Linux). */
+export function processWithChildren(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e)))
+    try {
+      if (Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  return [pid, ...children];
+}

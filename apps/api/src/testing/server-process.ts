@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from '@medreg/db/testing';
+import { processWithChildren } from '@medreg/db/testing';
 import { resolve } from 'node:path';
 
 const apiRoot = resolve(import.meta.dirname, '../..');
@@ -9,7 +9,7 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   log(): string;
-  /** SIGKILL: no shutdown handler, no flush; what the operating system has is what survives. */
+  /** SIGKILL to the server and its workers: no shutdown handler, no flush; what the operating system has survives. */
   kill(): Promise<void>;
   /** SIGTERM, and wait for the exit. */
   stop(): Promise<void>;
@@ -17,7 +17,8 @@ export interface ServerProcess {
 
 /**
  * The standalone API (`src/server.ts`) as its own process, started with node and tsx's loader directly (not
- * through npx), so that a signal reaches the server itself. Resolves once /api/health answers.
+ * through npx), so that a signal reaches the server itself. Resolves once /api/health answers and, with several
+ * processes (MEDREG_PROCESSES), once all of them listen.
  */
 export async function startApiProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -31,10 +32,11 @@ export async function startApiProcess(env: Record<string, string>, port: number)
   child.stderr?.on('data', (d) => (log += d));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 90_000;
+  const all = Number(env.MEDREG_PROCESSES ?? 1) > 1 ? () => log.includes(`with ${env.MEDREG_PROCESSES} processes`) : () => true;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early:\n${log}`);
     try {
-      if ((await fetch(`${baseUrl}/api/health`)).ok) break;
+      if ((await fetch(`${baseUrl}/api/health`)).ok && all()) break;
     } catch {
       /* not up yet */
     }
@@ -45,7 +47,15 @@ export async function startApiProcess(env: Record<string, string>, port: number)
     await new Promise((r) => setTimeout(r, 100));
   }
   const end = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    // A crash takes the workers with it at the same instant; SIGTERM goes to the primary, which stops its workers.
+    const pids = signal === 'SIGKILL' ? processWithChildren(child.pid!).reverse() : [child.pid!];
+    for (const pid of pids)
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
     await exited;
   };
   return { baseUrl, child, log: () => log, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };

@@ -7,10 +7,12 @@ let started: Promise<{ app: App; api: ApiApp }> | undefined;
 export function appInstance() {
   started ??= startApp(configFromEnv()).then((app) => {
     console.log(`MedReg: ${app.database.dialect} database at ${app.database.target}`);
-    const jobs = startJobs(app.services, { smtp: smtpFromEnv(), accessLogRetentionDays: retentionDays(process.env.ACCESS_LOG_RETENTION_DAYS) });
+    // With several processes (MEDREG_PROCESSES) only one runs the jobs: serve.mjs sets MEDREG_JOBS=0 in the others.
+    const jobs =
+      process.env.MEDREG_JOBS === '0' ? null : startJobs(app.services, { smtp: smtpFromEnv(), accessLogRetentionDays: retentionDays(process.env.ACCESS_LOG_RETENTION_DAYS) });
     // After the last request (SIGTERM, SIGINT): a running job finishes, then the database closes. PostgreSQL's idle
     // pooled connections would otherwise keep the process alive for another 10 s.
-    process.once('sveltekit:shutdown', () => void jobs.stop().then(() => app.close()));
+    process.once('sveltekit:shutdown', () => void Promise.resolve(jobs?.stop()).then(() => app.close()));
     return { app, api: createApiApp(app.services) };
   });
   return started;
