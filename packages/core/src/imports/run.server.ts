@@ -45,11 +45,16 @@ export interface ImportProgress {
 interface ImportState {
   runs: Map<string, ImportProgress & { userId: string; finished: Promise<void> }>;
   running: string | null;
+  /**
+   * The parsed rows of the last few uploads: the mapping page, the dry run and the start each read the same file
+   * (its bytes never change), and parsing 100,000 rows each time would cost more than the check.
+   */
+  parsed: Map<string, ParsedCsv>;
 }
 const states = new WeakMap<Services, ImportState>();
 function stateOf(services: Services): ImportState {
   let s = states.get(services);
-  if (!s) states.set(services, (s = { runs: new Map(), running: null }));
+  if (!s) states.set(services, (s = { runs: new Map(), running: null, parsed: new Map() }));
   return s;
 }
 const BOARD = 'import';
@@ -79,16 +84,10 @@ export const uploadInput = z.preprocess((v) => (v instanceof FormData ? { file: 
 /** Uploads older than an hour are gone, for everyone. */
 const expiredBefore = (services: Services) => new Date(services.now().getTime() - UPLOAD_TTL_MS).toISOString();
 
-// An upload's bytes never change, so the parsed rows of the last few are kept: the mapping page, the dry run and the
-// start each read the same file, and parsing 100,000 rows again each time would cost more than the check.
-const parsed = new Map<string, ParsedCsv>();
-function parsedUpload(id: string, content: Uint8Array, fileName: string): ParsedCsv {
-  let p = parsed.get(id);
-  if (!p) {
-    p = parseCsv(content, fileName);
-    if (parsed.size >= 4) parsed.delete(parsed.keys().next().value!);
-    parsed.set(id, p);
-  }
+function remember(services: Services, id: string, p: ParsedCsv): ParsedCsv {
+  const { parsed } = stateOf(services);
+  if (parsed.size >= 4) parsed.delete(parsed.keys().next().value!);
+  parsed.set(id, p);
   return p;
 }
 
@@ -114,7 +113,7 @@ export async function uploadCsv(services: Services, user: SessionUser, file: Blo
   // Time-ordered: a user's newest uploads are the last ids, even under one timestamp.
   const id = sequentialId();
   // Parsed before anything is stored: a file that is not a CSV is refused with nothing kept.
-  const upload: Upload = { ...parsedUpload(id, content, name), id, fileName: name };
+  const upload: Upload = { ...remember(services, id, parseCsv(content, name)), id, fileName: name };
   await services.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('import_uploads').where('uploaded_at', '<', expiredBefore(services)).execute();
     const older = await trx
@@ -136,15 +135,23 @@ export async function uploadCsv(services: Services, user: SessionUser, file: Blo
 }
 
 async function uploadOf(services: Services, user: SessionUser, uploadId: string): Promise<Upload> {
+  const expired = () => badInput('imports.errors.uploadExpired', {}, 'file');
   const row = await services.db
     .selectFrom('import_uploads')
-    .select(['id', 'file_name', 'content'])
+    .select(['id', 'file_name'])
     .where('id', '=', uploadId)
     .where('user_id', '=', user.id)
     .where('uploaded_at', '>=', expiredBefore(services))
     .executeTakeFirst();
-  if (!row) throw badInput('imports.errors.uploadExpired', {}, 'file');
-  return { ...parsedUpload(row.id, row.content, row.file_name), id: row.id, fileName: row.file_name };
+  if (!row) throw expired();
+  let p = stateOf(services).parsed.get(row.id);
+  if (!p) {
+    // The bytes (up to 50 MB) only when this process has not parsed them yet.
+    const file = await services.db.selectFrom('import_uploads').select('content').where('id', '=', row.id).executeTakeFirst();
+    if (!file) throw expired();
+    p = remember(services, row.id, parseCsv(file.content, row.file_name));
+  }
+  return { ...p, id: row.id, fileName: row.file_name };
 }
 
 export async function uploadSummary(services: Services, user: SessionUser, uploadId: string): Promise<UploadSummary> {
