@@ -10,8 +10,12 @@ import { freePort } from '@medreg/db/testing';
 export const webRoot = resolve(import.meta.dirname, '..');
 /** The database the suite runs on: `E2E_DATABASE=postgres` gives every server a fresh database on the test server. */
 export const e2eDatabase = process.env.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
-/** Screenshots and downloads; the PostgreSQL pass (which `npm run test:e2e` runs alongside) keeps its downloads apart. */
-export const shotsDir = join(webRoot, 'test-results', ...(e2eDatabase === 'postgres' ? ['postgres'] : []));
+/** Server processes (MEDREG_PROCESSES): e2e-both.sh runs the specs of what processes share with two. */
+const serverProcesses = Number(process.env.MEDREG_PROCESSES || 1);
+/** The pass that checks every look in every size and language and keeps its screenshots: SQLite, one process. */
+const mainPass = e2eDatabase === 'sqlite' && serverProcesses <= 1;
+/** Screenshots and downloads; the other passes (which `npm run test:e2e` runs alongside) keep theirs apart. */
+export const shotsDir = join(webRoot, 'test-results', ...(e2eDatabase === 'postgres' ? ['postgres'] : mainPass ? [] : ['processes']));
 mkdirSync(shotsDir, { recursive: true });
 
 
@@ -89,12 +93,16 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     return new Error(`${why}:\n${log}`);
   };
   const deadline = Date.now() + 60_000;
+  // With several processes (MEDREG_PROCESSES, the e2e-both.sh pass that runs the specs whose state they share):
+  // once all of them listen, so that requests are spread over them.
+  const processes = Number(extraEnv.MEDREG_PROCESSES ?? serverProcesses);
+  const allListen = () => processes <= 1 || log.includes(`with ${processes} processes`);
   for (;;) {
     if (stopping) throw new Error('stopped while starting');
     if (child.exitCode !== null) throw await fail('server exited early');
     try {
       const r = await fetch(`${baseUrl}/api/health`);
-      if (r.ok) break;
+      if (r.ok && allListen()) break;
     } catch {
       /* not up yet */
     }
@@ -123,7 +131,7 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
 }
 
 /** A phone at its real pixel density where screenshots are kept; the PostgreSQL pass keeps none and draws at 1x. */
-export const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: e2eDatabase === 'postgres' ? 1 : 2, isMobile: true, hasTouch: true };
+export const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: mainPass ? 2 : 1, isMobile: true, hasTouch: true };
 export const desktop = { viewport: { width: 1280, height: 800 } };
 
 /** Signs in on the login page the browser is on; waits until it leaves /login or shows an error. */
@@ -150,16 +158,16 @@ export async function openAs(ctx: BrowserContext, baseUrl: string, email: string
  * and keeps none (its checks all run): encoding them is a good part of a pass's CPU, and CI runs both passes.
  */
 export const shot = async (page: Page, name: string) => {
-  if (e2eDatabase === 'postgres') return;
+  if (!mainPass) return;
   await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
 };
 
 /**
- * The sizes and languages a look is checked in: all of them on SQLite; on PostgreSQL the first, which loads the same
- * pages through the same queries (layout does not depend on the database, and CI's 30 minutes hold both passes
- * only so).
+ * The sizes and languages a look is checked in: all of them in the main pass; in the others (PostgreSQL, two
+ * processes) the first, which loads the same pages through the same queries (layout depends on neither, and CI's
+ * 30 minutes hold all passes only so).
  */
-export const looks = <T,>(all: readonly T[]): readonly T[] => (e2eDatabase === 'postgres' ? all.slice(0, 1) : all);
+export const looks = <T,>(all: readonly T[]): readonly T[] => (mainPass ? all : all.slice(0, 1));
 
 /** Width beyond the viewport (a phone context zooms out rather than scroll, so innerWidth would grow too). */
 export const sideways = (page: Page) => page.evaluate((w) => document.documentElement.scrollWidth - w, page.viewportSize()!.width);
