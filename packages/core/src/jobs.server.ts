@@ -37,6 +37,8 @@ export function startJobs(services: Services, options: JobOptions = {}): Jobs {
       },
     ],
     ['staged uploads', () => purgeStaged(services.db, services.files, services.now())],
+    // Hold markers, temp files and tombstones of processes that died while saving (a day old).
+    ['file store leftovers', async () => services.files.sweep(86_400_000)],
     ['access log retention', () => purgeAccessLog(services.db, services.now(), options.accessLogRetentionDays ?? DEFAULT_ACCESS_LOG_RETENTION_DAYS)],
   ];
   if (mailer) jobs.push(['weekly digest', () => sendWeeklyDigests(services, mailer, services.now())]);

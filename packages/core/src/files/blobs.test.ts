@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,6 +145,33 @@ describe('file store', () => {
       expect(files.read(sha).toString()).toBe('a blob');
       expect(files.count()).toBe(1);
       files.release([sha]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sweeps what crashed processes left a day ago, and nothing of saves in progress', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medreg-files-'));
+    try {
+      const files = new FileStore(dir);
+      const [a, b, c] = ['left held', 'taken away', 'in progress'].map((t) => files.put(new TextEncoder().encode(t)).sha256) as [string, string, string];
+      const aged = (path: string) => utimesSync(path, new Date(Date.now() - 2 * 86_400_000), new Date(Date.now() - 2 * 86_400_000));
+      const holds = join(dir, 'files', 'holds');
+      const markerOf = (sha: string) => join(holds, readdirSync(holds).find((f) => f.startsWith(sha))!);
+      // A dead process's hold on `a`, a dead remover's tombstone of `b`, a half-written temp file; `c` is held now.
+      aged(markerOf(a));
+      const tombstone = `${files.path(b)}.elsewhere.1.2.doomed`;
+      renameSync(files.path(b), tombstone);
+      aged(tombstone);
+      const temp = `${files.path(c)}.elsewhere.3.tmp`;
+      writeFileSync(temp, 'half');
+      aged(temp);
+      expect(files.sweep(86_400_000)).toEqual({ markers: 1, temps: 1, tombstones: 1 });
+      expect(readdirSync(holds).map((f) => f.slice(0, 64)).sort()).toEqual([b, c].sort());
+      expect(files.read(b).toString()).toBe('taken away');
+      expect(existsSync(temp) || existsSync(tombstone)).toBe(false);
+      expect(files.count()).toBe(3);
+      expect(files.sweep(86_400_000)).toEqual({ markers: 0, temps: 0, tombstones: 0 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

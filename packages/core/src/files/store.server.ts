@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -12,7 +12,8 @@ import { basename, dirname, join, resolve } from 'node:path';
  * therefore holds the blob with a marker file in files/holds until its writer `release`s it, and a blob is removed
  * only through `removeUnless`, which gives up when anyone holds it (see there why that cannot be raced).
  *
- * A process that dies holding a blob leaves its marker, and the blob is then kept for good: at worst an unused blob.
+ * A process that dies holding a blob leaves its marker, and the blob is kept until `sweep` removes the marker a day
+ * later: at worst an unused blob.
  * Only blobs (two hex digits / 62 hex digits) are the store's content: markers, tombstones (`*.doomed`, a removal in
  * progress) and temp files (`*.tmp`) are not, and whatever walks the store must skip them.
  */
@@ -134,6 +135,38 @@ export class FileStore {
       }
     }
     return removed;
+  }
+
+  /**
+   * What crashed processes left behind, older than `olderThanMs` (the hourly job: a day): their hold markers and temp
+   * files go, and a tombstone goes if its blob is there, else it becomes the blob again (nobody decided it unused).
+   * No save holds a blob or writes a file for a day, so nothing in progress is touched.
+   */
+  sweep(olderThanMs: number): { markers: number; temps: number; tombstones: number } {
+    const cutoff = Date.now() - olderThanMs;
+    const old = (path: string) => {
+      try {
+        return statSync(path).mtimeMs < cutoff;
+      } catch {
+        return false;
+      }
+    };
+    const swept = { markers: 0, temps: 0, tombstones: 0 };
+    for (const f of existsSync(this.holdsDir) ? readdirSync(this.holdsDir) : [])
+      if (old(join(this.holdsDir, f)) && deleted(join(this.holdsDir, f))) swept.markers++;
+    const dirs = existsSync(this.root) ? readdirSync(this.root).filter((d) => /^[0-9a-f]{2}$/.test(d)) : [];
+    for (const dir of dirs)
+      for (const f of readdirSync(join(this.root, dir))) {
+        const path = join(this.root, dir, f);
+        if (!old(path)) continue;
+        if (f.endsWith('.tmp')) {
+          if (deleted(path)) swept.temps++;
+        } else if (f.endsWith('.doomed')) {
+          this.restore(`${dir}${f.slice(0, 62)}`, path);
+          swept.tombstones++;
+        }
+      }
+    return swept;
   }
 
   /** Number of blobs, for tests that check nothing was half-written. */
