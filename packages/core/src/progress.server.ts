@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** A progress report older than this belongs to a process that stopped: its work is over, whatever it said. */
@@ -36,8 +36,17 @@ export class ProgressBoard {
       const { at, value } = JSON.parse(readFileSync(this.#path(kind, id), 'utf8')) as { at: number; value: T };
       return Date.now() - at <= STALE_PROGRESS_MS ? value : null;
     } catch {
-      return null;
+      return null; // not there, or removed between listing and reading
     }
+  }
+
+  /** The recent reports of one kind of work: what any process is running now. */
+  running<T>(kind: string): T[] {
+    const prefix = `${kind}.`;
+    return readdirSync(this.root)
+      .filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
+      .map((f) => this.read<T>(kind, f.slice(prefix.length, -'.json'.length)))
+      .filter((v): v is NonNullable<typeof v> => v !== null);
   }
 
   remove(kind: string, id: string): void {

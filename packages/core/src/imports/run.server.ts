@@ -44,7 +44,6 @@ export interface ImportProgress {
  */
 interface ImportState {
   runs: Map<string, ImportProgress & { userId: string; finished: Promise<void> }>;
-  running: string | null;
   /**
    * The parsed rows of the last few uploads: the mapping page, the dry run and the start each read the same file
    * (its bytes never change), and parsing 100,000 rows each time would cost more than the check.
@@ -54,7 +53,7 @@ interface ImportState {
 const states = new WeakMap<Services, ImportState>();
 function stateOf(services: Services): ImportState {
   let s = states.get(services);
-  if (!s) states.set(services, (s = { runs: new Map(), running: null, parsed: new Map() }));
+  if (!s) states.set(services, (s = { runs: new Map(), parsed: new Map() }));
   return s;
 }
 const BOARD = 'import';
@@ -181,17 +180,18 @@ export async function dryRun(services: Services, user: SessionUser, input: { upl
  */
 export async function startImport(services: Services, user: SessionUser, input: { uploadId: string; mapping: Mapping }, t: Translate) {
   const state = stateOf(services);
-  if (state.running || (await runningElsewhere(services))) throw new AppError('CONFLICT', 'imports.errors.busy');
+  // Any process's import, this one's included (each is on the board from its start to its end).
+  const busy = () => services.progress.running(BOARD).length > 0;
+  if (busy()) throw new AppError('CONFLICT', 'imports.errors.busy');
   const u = await uploadOf(services, user, input.uploadId);
   const check = await checkRows(services.db, { headers: u.headers, rows: u.rows, mapping: input.mapping }, today(services), t);
   if (check.problems.length > 0) throw badInput('imports.errors.hasProblems', { count: check.problems.length });
-  if (state.running) throw new AppError('CONFLICT', 'imports.errors.busy');
+  if (busy()) throw new AppError('CONFLICT', 'imports.errors.busy');
   const importId = crypto.randomUUID();
-  state.running = importId;
   const progress = { id: importId, userId: user.id, fileName: u.fileName, total: u.rows.length, done: 0, phase: 'checking' as ImportProgress['phase'], created: 0, error: null as string | null };
   try {
     // Published before the run's row exists, so that no other process takes a 'running' row without a report for a
-    // run whose process stopped.
+    // run whose process stopped; and at once after the check above, so that another start sees this one.
     services.progress.write(BOARD, importId, report(progress));
     await services.db.transaction().execute(async (trx) => {
       // Used up, once: of two starts of the same upload (two processes), one deletes it, the other finds it gone.
@@ -203,21 +203,12 @@ export async function startImport(services: Services, user: SessionUser, input: 
         .execute();
     });
   } catch (e) {
-    state.running = null;
     services.progress.remove(BOARD, importId);
     throw e;
   }
-  const finished = runImport(services, user, u.fileName, check.devices, progress, t).finally(() => {
-    state.running = null;
-  });
+  const finished = runImport(services, user, u.fileName, check.devices, progress, t);
   state.runs.set(importId, Object.assign(progress, { finished }));
   return { importId };
-}
-
-/** Whether another process of the app is importing now: a run still 'running' whose process reports progress. */
-async function runningElsewhere(services: Services): Promise<boolean> {
-  const open = await services.db.selectFrom('import_runs').select('id').where('status', '=', 'running').execute();
-  return open.some((r) => services.progress.read(BOARD, r.id) !== null);
 }
 
 async function runImport(services: Services, user: SessionUser, fileName: string, devices: DeviceRow[], progress: ImportProgress, t: Translate) {

@@ -4,21 +4,12 @@ import { verifyAllChains, type ChainFinding } from './verify.server.js';
 
 const BOARD = 'chain-check';
 type Progress = { done: number; total: number };
-/** The check running in this process, if any, with its progress (from the moment it is started). */
-const running = new WeakMap<Services, Progress>();
 
 /**
- * A check that some process of the app is running: an unfinished check whose progress was reported lately (one
- * whose process stopped stays unfinished, without reports). One at a time; the admin page polls its progress.
+ * The check some process of the app is running, from the progress board (a check whose process stopped stops
+ * reporting). One at a time; the admin page polls its progress.
  */
-async function runningCheck(services: Services): Promise<Progress | null> {
-  const open = await services.db.selectFrom('chain_checks').select('id').where('finished_at', 'is', null).orderBy('started_at', 'desc').limit(20).execute();
-  for (const c of open) {
-    const progress = services.progress.read<Progress>(BOARD, c.id);
-    if (progress) return progress;
-  }
-  return null;
-}
+const runningCheck = (services: Services): Progress | null => services.progress.running<Progress>(BOARD)[0] ?? null;
 
 const managers = () => allow('admin', 'manager');
 
@@ -33,7 +24,7 @@ export const integrityRouter = router({
       .limit(20)
       .execute();
     return {
-      running: running.get(ctx.services) ?? (await runningCheck(ctx.services)),
+      running: runningCheck(ctx.services),
       checks: checks.map(({ findings, ...c }) => ({
         ...c,
         started_at: String(c.started_at),
@@ -44,21 +35,19 @@ export const integrityRouter = router({
   }),
 
   /** Starts a check in the background (a million entries take a while) unless one is running; answers at once. */
-  start: managers().mutation(async ({ ctx }) => {
+  start: managers().mutation(({ ctx }) => {
     const { services } = ctx;
-    if (running.has(services) || (await runningCheck(services))) return { started: false };
-    const progress = { done: 0, total: 0 };
-    running.set(services, progress);
+    if (runningCheck(services)) return { started: false };
     let id: string | null = null;
+    // onStart reports before verifyAllChains first waits: a second start, here or elsewhere, sees this one.
     void verifyAllChains(services.db, {
       startedBy: ctx.user.id,
       now: services.now,
-      onStart: (checkId) => services.progress.write(BOARD, (id = checkId), progress),
-      onProgress: (done, total) => id && services.progress.write(BOARD, id, Object.assign(progress, { done, total })),
+      onStart: (checkId) => services.progress.write(BOARD, (id = checkId), { done: 0, total: 0 }),
+      onProgress: (done, total) => id && services.progress.write(BOARD, id, { done, total }),
     })
       .catch((err: unknown) => console.error('logbook chain check failed', err))
       .finally(() => {
-        running.delete(services);
         if (id) services.progress.remove(BOARD, id);
       });
     return { started: true };

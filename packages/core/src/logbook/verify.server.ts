@@ -76,7 +76,7 @@ export async function verifyAllChains(
   opts: { startedBy: string | null; now: () => Date; onStart?: (checkId: string) => void; onProgress?: (done: number, total: number) => void },
 ): Promise<CheckResult> {
   const id = crypto.randomUUID();
-  // Before the row: another process that sees the unfinished check also sees that it is running.
+  // Before anything is awaited: whoever asks right after the start sees the check running.
   opts.onStart?.(id);
   await db.insertInto('chain_checks').values({ id, started_by: opts.startedBy, started_at: opts.now().toISOString(), finished_at: null, devices: 0, entries: 0, broken: 0, findings: null }).execute();
   const total = Number((await db.selectFrom('devices').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
