@@ -318,6 +318,28 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
     expect((await rejection(uploadSummary(anHourLater, manager, small.uploadId))).message).toContain('no longer on the server');
   });
 
+  it('an import that ends between the reads of its row and of its report shows as done, not failed', async () => {
+    const other = app.otherProcess();
+    const there = await other.as('manager');
+    const up = await there.imports.upload({ file: csvFile(`${HEADER}\n${row('BETWEEN-1')}`, 'dazwischen.csv') });
+    const { importId } = await there.imports.start({ uploadId: up.uploadId, mapping: up.suggested });
+    // This process reads the row while it still says 'running'; the import ends before its report is read.
+    const here = app.otherProcess();
+    let held = false;
+    here.services.db = app.services.db.withPlugin({
+      transformQuery: ({ node }) => node,
+      async transformResult({ result }) {
+        if (!held && (result.rows[0] as { status?: string } | undefined)?.status === 'running') {
+          held = true;
+          await importFinished(other.services, importId);
+        }
+        return result;
+      },
+    });
+    expect(await (await here.as('manager')).imports.progress({ importId })).toMatchObject({ phase: 'done', created: 1 });
+    expect(held).toBe(true);
+  });
+
   it('reports a run whose process stopped as failed, and lets the next import start', async () => {
     const manager = await app.as('manager');
     const id = crypto.randomUUID();

@@ -401,10 +401,15 @@ export async function importProgress(services: Services, user: SessionUser, impo
     const { userId: _u, finished: _f, ...p } = run;
     return p;
   }
-  const row = await services.db.selectFrom('import_runs').selectAll().where('id', '=', importId).executeTakeFirst();
+  const runRow = () => services.db.selectFrom('import_runs').selectAll().where('id', '=', importId).executeTakeFirst();
+  let row = await runRow();
   if (!row || (row.started_by !== user.id && user.role !== 'admin')) throw notFound('imports.errors.importNotFound');
-  const elsewhere = row.status === 'running' ? services.progress.read<ImportProgress>(BOARD, importId) : null;
-  if (elsewhere) return elsewhere;
+  if (row.status === 'running') {
+    const elsewhere = services.progress.read<ImportProgress>(BOARD, importId);
+    if (elsewhere) return elsewhere;
+    // The report is removed only after the outcome is in the row: the run may have ended between the two reads.
+    row = (await runRow()) ?? row;
+  }
   return {
     id: row.id,
     fileName: row.file_name,

@@ -139,6 +139,25 @@ describe.each(testDialects)('logbook integrity on %s', (dialect) => {
     await db().deleteFrom('chain_checks').where('id', '=', id).execute();
   });
 
+  it('a check that ends while the status is read shows as running or as finished, never as neither', async () => {
+    const id = crypto.randomUUID();
+    await db().insertInto('chain_checks').values({ id, started_by: await app.userId('admin'), started_at: new Date().toISOString(), finished_at: null, devices: 0, entries: 0, broken: 0, findings: null }).execute();
+    app.services.progress.write('chain-check', id, { done: 999, total: 1000 });
+    // The check ends (its report goes) just after the list of checks is read.
+    const other = app.otherProcess();
+    other.services.db = db().withPlugin({
+      transformQuery: ({ node }) => node,
+      async transformResult({ result }) {
+        if ((result.rows as { id?: string }[]).some((r) => r.id === id)) app.services.progress.remove('chain-check', id);
+        return result;
+      },
+    });
+    const status = await (await other.as('admin')).integrity.status();
+    expect(status.running !== null || status.checks.find((c) => c.id === id)!.finished_at !== null).toBe(true);
+    app.services.progress.remove('chain-check', id);
+    await db().deleteFrom('chain_checks').where('id', '=', id).execute();
+  });
+
   it('catches a measured value changed in its own table', async () => {
     const m = await db()
       .selectFrom('inspection_measurements as m')
