@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, looks, openAs, phone, shot, sideways, startServer, type Server } from './harness.js';
 
 /**
  * The scan page in a real browser: Chromium's fake camera films a printed QR label, the page decodes it
@@ -100,12 +100,12 @@ describe('scan a device label', () => {
   });
 
   it('a QR code that is not a device label gets a polite message, scanning goes on, and leaving stops the camera', async () => {
-    for (const [name, size, locale, message] of [
+    for (const [name, size, locale, message] of looks([
       ['phone-de', phone, 'de-DE', 'Dieser QR-Code ist kein Geräteetikett'],
       ['phone-en', phone, 'en-GB', 'This QR code is not a device label'],
       ['desktop-de', desktop, 'de-DE', 'Dieser QR-Code ist kein Geräteetikett'],
       ['desktop-en', desktop, 'en-GB', 'This QR code is not a device label'],
-    ] as const) {
+    ] as const)) {
       const { ctx, page } = await signedIn(otherCamera, { ...size, locale });
       await ctx.grantPermissions(['camera'], { origin: server.baseUrl });
       // Remembers the page's camera streams to check that leaving the page ends them.
@@ -140,12 +140,12 @@ describe('scan a device label', () => {
 
   it('without camera access the typed inventory number or code opens the device, and mistakes are explained', async () => {
     // The context does not grant the camera: the browser refuses it as if the user had said no.
-    for (const [name, size, locale, message] of [
+    for (const [name, size, locale, message] of looks([
       ['phone-de', phone, 'de-DE', 'Der Kamerazugriff ist nicht erlaubt'],
       ['phone-en', phone, 'en-GB', 'Camera access is not allowed'],
       ['desktop-de', desktop, 'de-DE', 'Der Kamerazugriff ist nicht erlaubt'],
       ['desktop-en', desktop, 'en-GB', 'Camera access is not allowed'],
-    ] as const) {
+    ] as const)) {
       const { ctx, page } = await signedIn(otherCamera, { ...size, locale });
       await page.goto(`${server.baseUrl}/scan`);
       // The browser refuses the camera asynchronously: about a second on a busy machine, past poll's default.
