@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, Dialect, Role } from '@medreg/db';
+import { type Database, type Dialect, prepared, type Role } from '@medreg/db';
 import { resolveLocale, translator, type Locale, type Translate } from '@medreg/i18n';
 import type { FileStore } from './files/store.server.js';
 import type { ProgressBoard } from './progress.server.js';
@@ -60,14 +60,7 @@ export async function sessionUser(services: Services, headers: Headers): Promise
 export async function sessionState(services: Services, headers: Headers): Promise<{ user: SessionUser | null; expired: boolean }> {
   const token = await sessionToken(services.auth, headers);
   if (!token) return { user: null, expired: false };
-  const rows = await services.db
-    .selectFrom('sessions as s')
-    .innerJoin('users', 'users.id', 's.user_id')
-    .leftJoin('user_departments as ud', 'ud.user_id', 'users.id')
-    .select(['s.id as session_id', 's.expires_at', 's.created_at', 's.last_active_at'])
-    .select(['users.id', 'users.name', 'users.email', 'users.role', 'users.phone', 'users.blocked_at', 'users.must_change_password', 'ud.department_id'])
-    .where('s.token', '=', token)
-    .execute();
+  const rows = await sessionRows.all(services.db, { token });
   const row = rows[0];
   if (!row) return { user: null, expired: false };
   const now = new Date(); // real time, as better-auth's
@@ -91,6 +84,16 @@ export async function sessionState(services: Services, headers: Headers): Promis
   };
   return { user, expired: false };
 }
+
+const sessionRows = prepared((db, p: { token: string }) =>
+  db
+    .selectFrom('sessions as s')
+    .innerJoin('users', 'users.id', 's.user_id')
+    .leftJoin('user_departments as ud', 'ud.user_id', 'users.id')
+    .select(['s.id as session_id', 's.expires_at', 's.created_at', 's.last_active_at'])
+    .select(['users.id', 'users.name', 'users.email', 'users.role', 'users.phone', 'users.blocked_at', 'users.must_change_password', 'ud.department_id'])
+    .where('s.token', '=', p.token),
+);
 
 export function requestLocale(headers: Headers): Locale {
   return resolveLocale(cookieValue(headers.get('cookie'), LOCALE_COOKIE), headers.get('accept-language'));

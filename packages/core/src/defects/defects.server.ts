@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Database } from '@medreg/db';
+import { type Database, prepared } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { visibleTo } from '../devices/access.js';
 import { getDevice, locationText, visibleDevices } from '../devices/queries.server.js';
@@ -184,16 +184,19 @@ export async function countOpenDefects(db: Kysely<Database>, user: SessionUser) 
 
 /** Reports on one device that are still open, or that the user made (any state): the device page lists them. */
 export async function defectsOfDevice(db: Kysely<Database>, userId: string, deviceId: string) {
-  return db
+  return reportsOfDevice.all(db, { userId, deviceId });
+}
+
+const reportsOfDevice = prepared((db, p: { userId: string; deviceId: string }) =>
+  db
     .selectFrom('defect_reports')
     .innerJoin('users as reporter', 'reporter.id', 'defect_reports.reported_by')
-    .where('defect_reports.device_id', '=', deviceId)
-    .where((eb) => eb.or([eb('defect_reports.status', '!=', 'closed'), eb('defect_reports.reported_by', '=', userId)]))
+    .where('defect_reports.device_id', '=', p.deviceId)
+    .where((eb) => eb.or([eb('defect_reports.status', '!=', 'closed'), eb('defect_reports.reported_by', '=', p.userId)]))
     .select([...reportColumns, 'reporter.name as reporter_name', 'defect_reports.reported_by'])
     .orderBy('defect_reports.reported_at', 'desc')
-    .limit(20)
-    .execute();
-}
+    .limit(20),
+);
 
 /** The reports a user made, newest first, with their state: their start page shows them. */
 export async function myDefects(db: Kysely<Database>, userId: string) {
@@ -210,13 +213,16 @@ export async function myDefects(db: Kysely<Database>, userId: string) {
 
 /** The newest open report on the device that suspects an incident: the verdict says not to use it. */
 export async function openIncidentReport(db: Kysely<Database>, deviceId: string) {
-  return db
+  return openIncident.first(db, { deviceId });
+}
+
+const openIncident = prepared((db, p: { deviceId: string }) =>
+  db
     .selectFrom('defect_reports')
     .select(['reported_at', 'text'])
-    .where('device_id', '=', deviceId)
+    .where('device_id', '=', p.deviceId)
     .where('status', '!=', 'closed')
     .where('incident_suspected', '=', 1)
     .orderBy('reported_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}
+    .limit(1),
+);

@@ -1,15 +1,15 @@
 import { type Expression, type ExpressionBuilder, type Kysely, PostgresAdapter, type SqlBool, sql } from 'kysely';
-import type { Database, DeviceStatus } from '@medreg/db';
+import { type Database, type DeviceStatus, prepared, type Role } from '@medreg/db';
 import type { SessionUser } from '../context.js';
 import { dueBounds, dueState } from '../inspections/due.js';
-import { visibleTo } from './access.js';
+import { canSeeAllDevices, type Viewer, visibleTo } from './access.js';
 import { matchModels } from './search.js';
 import { searchableModels, searchFiles } from './search.server.js';
 
 export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Devices with model, manufacturer and location joined, limited to what the user may see. */
-export function visibleDevices(db: Kysely<Database>, user: SessionUser) {
+export function visibleDevices(db: Kysely<Database>, user: Viewer) {
   return db
     .selectFrom('devices')
     .innerJoin('device_models as m', 'm.id', 'devices.model_id')
@@ -233,8 +233,19 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
 
 /** One device with everything its page shows, or undefined if missing or not visible to the user. */
 export async function getDevice(db: Kysely<Database>, user: SessionUser, by: { id: string } | { code: string }) {
-  const row = await visibleDevices(db, user)
-    .where('id' in by ? 'devices.id' : 'devices.code', '=', 'id' in by ? by.id : by.code)
+  const row = await deviceRow.first(
+    db,
+    { key: 'id' in by ? by.id : by.code, departments: canSeeAllDevices(user) ? [] : user.departmentIds },
+    `${'id' in by ? 'id' : 'code'} ${user.role}`,
+  );
+  if (!row) return undefined;
+  // A software update is stored on the device; until one, it runs what the model shipped with.
+  return { ...row, software_version: row.software_version ?? row.model_software_version, location: locationText(row) };
+}
+
+const deviceRow = prepared((db, p: { key: string; departments: string[] }, shape) =>
+  visibleDevices(db, { role: shape.split(' ')[1] as Role, departmentIds: p.departments })
+    .where(shape.startsWith('id ') ? 'devices.id' : 'devices.code', '=', p.key)
     .selectAll('devices')
     .select([
       'm.name as model_name',
@@ -251,12 +262,8 @@ export async function getDevice(db: Kysely<Database>, user: SessionUser, by: { i
       's.name as site_name',
       'dep.name as department_name',
       'r.name as room_name',
-    ])
-    .executeTakeFirst();
-  if (!row) return undefined;
-  // A software update is stored on the device; until one, it runs what the model shipped with.
-  return { ...row, software_version: row.software_version ?? row.model_software_version, location: locationText(row) };
-}
+    ]),
+);
 
 export function locationText(d: { site_name: string; department_name: string | null; room_name: string | null }): string {
   return [d.site_name, d.department_name, d.room_name].filter(Boolean).join(' › ');

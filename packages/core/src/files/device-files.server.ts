@@ -2,7 +2,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Database } from '@medreg/db';
+import { type Database, prepared } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { canSeeAllDevices } from '../devices/access.js';
 import { getDevice } from '../devices/queries.server.js';
@@ -139,15 +139,21 @@ export async function listDeviceFiles(db: Kysely<Database>, user: SessionUser, d
 /** `listDeviceFiles` for a device the user may see. */
 export async function filesOfDevice(db: Kysely<Database>, user: SessionUser, device: { id: string }, opts: { withdrawn?: boolean } = {}) {
   const staff = canSeeAllDevices(user);
+  // Nurses see files shown to everyone; staff may ask for withdrawn ones as well.
+  const rows = await deviceFiles.all(db, { deviceId: device.id }, `${staff ? 'staff' : 'all'}${staff && opts.withdrawn ? ' withdrawn' : ''}`);
+  return rows.map(({ preview_sha256, ...r }) => ({ ...r, hasPreview: preview_sha256 !== null }));
+}
+
+const deviceFiles = prepared((db, p: { deviceId: string }, shape) => {
   let q = db
     .selectFrom('attachments as a')
     .innerJoin('users as u', 'u.id', 'a.uploaded_by')
     .leftJoin('users as w', 'w.id', 'a.withdrawn_by')
-    .where('a.device_id', '=', device.id)
+    .where('a.device_id', '=', p.deviceId)
     .where('a.entry_id', 'is', null);
-  if (!staff) q = q.where('a.visibility', '=', 'all');
-  if (!(staff && opts.withdrawn)) q = q.where('a.withdrawn_at', 'is', null);
-  const rows = await q
+  if (!shape.startsWith('staff')) q = q.where('a.visibility', '=', 'all');
+  if (!shape.endsWith('withdrawn')) q = q.where('a.withdrawn_at', 'is', null);
+  return q
     .select([
       'a.id',
       'a.purpose',
@@ -162,10 +168,8 @@ export async function filesOfDevice(db: Kysely<Database>, user: SessionUser, dev
       'w.name as withdrawn_by_name',
     ])
     .orderBy('a.uploaded_at')
-    .orderBy('a.id')
-    .execute();
-  return rows.map(({ preview_sha256, ...r }) => ({ ...r, hasPreview: preview_sha256 !== null }));
-}
+    .orderBy('a.id');
+});
 
 /**
  * Withdraws a device file (superseded manual, wrong upload): no longer listed, served only to staff; never

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, FormField, InspectionTypeTable } from '@medreg/db';
+import { type Database, type FormField, type InspectionTypeTable, prepared } from '@medreg/db';
 import { dueState, nextDueDate, today as localDate, type CalendarDate, type DueState } from './due.js';
 
 export interface AssignedType
@@ -51,48 +51,10 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
   for (const part of chunks(devices)) {
     const deviceIds = part.map((d) => d.id);
     const [assignments, overrides, entries, releases] = await Promise.all([
-      db
-        .selectFrom('model_inspection_types as mit')
-        .innerJoin('inspection_types as it', 'it.id', 'mit.inspection_type_id')
-        .where('mit.model_id', 'in', [...new Set(part.map((d) => d.model_id))])
-        .where('it.archived_at', 'is', null)
-        .select([
-          'mit.model_id',
-          'it.id',
-          'it.code',
-          'it.name_de',
-          'it.name_en',
-          'it.legal_reference',
-          'it.anchor',
-          'it.performer_roles',
-          'it.form',
-          'it.interval_months as type_interval',
-          'mit.interval_months as model_interval',
-        ])
-        .orderBy('it.code')
-        .execute(),
-      db
-        .selectFrom('device_inspection_overrides')
-        .select(['device_id', 'inspection_type_id', 'interval_months', 'exempt'])
-        .where('device_id', 'in', deviceIds)
-        .execute(),
-      db
-        .selectFrom('logbook_entries')
-        .select(['id', 'seq', 'device_id', 'inspection_type_id', 'occurred_at', 'result', 'next_due_on'])
-        .where('device_id', 'in', deviceIds)
-        .where('kind', '=', 'inspection')
-        .where('occurred_at', '<=', endOf(today))
-        .orderBy('occurred_at', 'desc')
-        .orderBy('seq', 'desc')
-        .execute(),
-      db
-        .selectFrom('logbook_entries')
-        .select((eb) => ['device_id', eb.fn.max('seq').as('seq')])
-        .where('device_id', 'in', deviceIds)
-        .where('kind', '=', 'release')
-        .where('occurred_at', '<=', endOf(today))
-        .groupBy('device_id')
-        .execute(),
+      assignmentsOf.all(db, { modelIds: [...new Set(part.map((d) => d.model_id))] }),
+      overridesOf.all(db, { deviceIds }),
+      inspectionsOf.all(db, { deviceIds, until: endOf(today) }),
+      lastReleasesOf.all(db, { deviceIds, until: endOf(today) }),
     ]);
     const releasedAt = new Map(releases.map((r) => [r.device_id, Number(r.seq)]));
     const byDevice = <T extends { device_id: string }>(rows: T[]) => {
@@ -104,19 +66,19 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
       }
       return map;
     };
-    const overridesOf = byDevice(overrides);
-    const entriesOf = byDevice(entries);
+    const overridesByDevice = byDevice(overrides);
+    const entriesByDevice = byDevice(entries);
     const forms = new Map<string, FormField[]>();
     const formOf = (id: string, json: string) => forms.get(id) ?? forms.set(id, JSON.parse(json) as FormField[]).get(id)!;
-    const assignmentsOf = new Map<string, typeof assignments>();
-    for (const r of assignments) assignmentsOf.set(r.model_id, [...(assignmentsOf.get(r.model_id) ?? []), r]);
+    const assignmentsByModel = new Map<string, typeof assignments>();
+    for (const r of assignments) assignmentsByModel.set(r.model_id, [...(assignmentsByModel.get(r.model_id) ?? []), r]);
     for (const device of part) {
       const types: AssignedType[] = [];
-      for (const r of assignmentsOf.get(device.model_id) ?? []) {
-        const override = overridesOf.get(device.id)?.find((o) => o.inspection_type_id === r.id);
+      for (const r of assignmentsByModel.get(device.model_id) ?? []) {
+        const override = overridesByDevice.get(device.id)?.find((o) => o.inspection_type_id === r.id);
         if (override?.exempt) continue;
         const interval = override?.interval_months ?? r.model_interval ?? r.type_interval;
-        const previous = entriesOf.get(device.id)?.find((e) => e.inspection_type_id === r.id);
+        const previous = entriesByDevice.get(device.id)?.find((e) => e.inspection_type_id === r.id);
         // Counted from the last passed inspection with today's interval (a changed interval applies at once);
         // a failed one keeps the date it was measured against; never inspected: from commissioning, else now.
         const lastOn = previous ? localDate(new Date(previous.occurred_at)) : null;
@@ -150,6 +112,53 @@ export async function assignedTypesOf(db: Kysely<Database>, devices: DeviceRef[]
   }
   return out;
 }
+
+const assignmentsOf = prepared((db, p: { modelIds: string[] }) =>
+  db
+    .selectFrom('model_inspection_types as mit')
+    .innerJoin('inspection_types as it', 'it.id', 'mit.inspection_type_id')
+    .where('mit.model_id', 'in', p.modelIds)
+    .where('it.archived_at', 'is', null)
+    .select([
+      'mit.model_id',
+      'it.id',
+      'it.code',
+      'it.name_de',
+      'it.name_en',
+      'it.legal_reference',
+      'it.anchor',
+      'it.performer_roles',
+      'it.form',
+      'it.interval_months as type_interval',
+      'mit.interval_months as model_interval',
+    ])
+    .orderBy('it.code'),
+);
+
+const overridesOf = prepared((db, p: { deviceIds: string[] }) =>
+  db.selectFrom('device_inspection_overrides').select(['device_id', 'inspection_type_id', 'interval_months', 'exempt']).where('device_id', 'in', p.deviceIds),
+);
+
+const inspectionsOf = prepared((db, p: { deviceIds: string[]; until: string }) =>
+  db
+    .selectFrom('logbook_entries')
+    .select(['id', 'seq', 'device_id', 'inspection_type_id', 'occurred_at', 'result', 'next_due_on'])
+    .where('device_id', 'in', p.deviceIds)
+    .where('kind', '=', 'inspection')
+    .where('occurred_at', '<=', p.until)
+    .orderBy('occurred_at', 'desc')
+    .orderBy('seq', 'desc'),
+);
+
+const lastReleasesOf = prepared((db, p: { deviceIds: string[]; until: string }) =>
+  db
+    .selectFrom('logbook_entries')
+    .select((eb) => ['device_id', eb.fn.max('seq').as('seq')])
+    .where('device_id', 'in', p.deviceIds)
+    .where('kind', '=', 'release')
+    .where('occurred_at', '<=', p.until)
+    .groupBy('device_id'),
+);
 
 /** The inspection types of one device; see assignedTypesOf. */
 export async function assignedTypes(db: Kysely<Database>, device: DeviceRef, today: CalendarDate): Promise<AssignedType[]> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '@medreg/db';
+import { type Database, prepared } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { today } from '../inspections/due.js';
 import { badInput, notFound } from '../trpc/errors.js';
@@ -21,17 +21,20 @@ export const appointInput = z.object({
 
 /** The active appointed persons (beauftragte Personen) for a model at a site: whom a nurse can ask. */
 export async function appointedPersons(db: Db, modelId: string, siteId: string) {
-  return db
+  return appointed.all(db, { modelId, siteId });
+}
+
+const appointed = prepared((db, p: { modelId: string; siteId: string }) =>
+  db
     .selectFrom('appointed_persons as a')
     .innerJoin('users as u', 'u.id', 'a.user_id')
-    .where('a.model_id', '=', modelId)
-    .where('a.site_id', '=', siteId)
+    .where('a.model_id', '=', p.modelId)
+    .where('a.site_id', '=', p.siteId)
     .where('a.ended_at', 'is', null)
     .where('u.blocked_at', 'is', null)
     .select(['a.id', 'a.user_id', 'u.name', 'u.phone', 'a.instructed_on', 'a.evidence'])
-    .orderBy('u.name')
-    .execute();
-}
+    .orderBy('u.name'),
+);
 
 export async function isAppointed(db: Db, userId: string, modelId: string, siteId: string): Promise<boolean> {
   const row = await db

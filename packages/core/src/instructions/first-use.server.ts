@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Database } from '@medreg/db';
+import { type Database, prepared } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { getDevice } from '../devices/queries.server.js';
 import { today } from '../inspections/due.js';
@@ -19,15 +19,18 @@ export const firstUseTestInput = z.object({
 
 /** The functional test at the place of use before first use of an Anlage 1 device (MPBetreibV §11 (1) 2025), if recorded. */
 export async function firstUseTest(db: Kysely<Database>, deviceId: string) {
-  const rows = await db
-    .selectFrom('logbook_entries')
-    .select(['id', 'occurred_at', 'performed_by', 'result', 'details'])
-    .where('device_id', '=', deviceId)
-    .where('kind', '=', 'functional_test')
-    .orderBy('seq')
-    .execute();
+  const rows = await functionalTests.all(db, { deviceId });
   return rows.find((r) => r.result === 'passed' && r.details !== null && JSON.parse(r.details).beforeFirstUse === true) ?? null;
 }
+
+const functionalTests = prepared((db, p: { deviceId: string }) =>
+  db
+    .selectFrom('logbook_entries')
+    .select(['id', 'occurred_at', 'performed_by', 'result', 'details'])
+    .where('device_id', '=', p.deviceId)
+    .where('kind', '=', 'functional_test')
+    .orderBy('seq'),
+);
 
 /** Writes the functional test before first use as a logbook entry; once passed, it is not recorded again. */
 export async function recordFirstUseTest(services: Services, user: SessionUser, input: z.output<typeof firstUseTestInput>) {

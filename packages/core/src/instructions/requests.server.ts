@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '@medreg/db';
+import { type Database, prepared } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { getDevice } from '../devices/queries.server.js';
 import { today } from '../inspections/due.js';
@@ -55,14 +55,12 @@ export async function withdrawRequest(services: Services, user: SessionUser, req
 
 /** The user's own open request for a model, if any: the device page shows "requested on …". */
 export async function openRequestOf(db: Kysely<Database>, userId: string, modelId: string) {
-  return db
-    .selectFrom('instruction_requests')
-    .select(['id', 'requested_at'])
-    .where('user_id', '=', userId)
-    .where('model_id', '=', modelId)
-    .where('status', '=', 'open')
-    .executeTakeFirst();
+  return openRequest.first(db, { userId, modelId });
 }
+
+const openRequest = prepared((db, p: { userId: string; modelId: string }) =>
+  db.selectFrom('instruction_requests').select(['id', 'requested_at']).where('user_id', '=', p.userId).where('model_id', '=', p.modelId).where('status', '=', 'open'),
+);
 
 /** The user's requests: open ones, and those closed in the last 30 days. */
 export async function myRequests(db: Kysely<Database>, user: SessionUser, now: Date) {

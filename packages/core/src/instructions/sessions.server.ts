@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Database } from '@medreg/db';
+import { type Database, prepared } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { nextDueDate, today } from '../inspections/due.js';
 import { AppError, badInput, forbidden, notFound } from '../trpc/errors.js';
@@ -177,10 +177,20 @@ export async function confirmInstruction(services: Services, user: SessionUser, 
 
 /** Sessions on a model at a site, newest first: the model-level record each device's page shows. */
 export async function sessionsOnModel(db: Kysely<Database>, modelId: string, siteId: string, opts: { withNames: boolean; limit?: number }) {
-  const sessions = await db
+  const sessions = await sessionsOn.all(db, { modelId, siteId, limit: opts.limit ?? 10 });
+  const names = new Map<string, string[]>();
+  if (opts.withNames && sessions.length) {
+    const rows = await traineeNames.all(db, { ids: sessions.map((s) => s.id) });
+    for (const r of rows) names.set(r.instruction_id, [...(names.get(r.instruction_id) ?? []), r.name]);
+  }
+  return sessions.map((s) => ({ ...s, trainee_count: Number(s.trainee_count), trainees: opts.withNames ? (names.get(s.id) ?? []) : null }));
+}
+
+const sessionsOn = prepared((db, p: { modelId: string; siteId: string; limit: number }) =>
+  db
     .selectFrom('instructions as i')
-    .where('i.model_id', '=', modelId)
-    .where((eb) => eb.or([eb('i.site_id', '=', siteId), eb('i.site_id', 'is', null)]))
+    .where('i.model_id', '=', p.modelId)
+    .where((eb) => eb.or([eb('i.site_id', '=', p.siteId), eb('i.site_id', 'is', null)]))
     .select((eb) => [
       'i.id',
       'i.instructed_on',
@@ -193,21 +203,12 @@ export async function sessionsOnModel(db: Kysely<Database>, modelId: string, sit
     ])
     .orderBy('i.instructed_on', 'desc')
     .orderBy('i.recorded_at', 'desc')
-    .limit(opts.limit ?? 10)
-    .execute();
-  const names = new Map<string, string[]>();
-  if (opts.withNames && sessions.length) {
-    const rows = await db
-      .selectFrom('instruction_trainees as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .where('t.instruction_id', 'in', sessions.map((s) => s.id))
-      .select(['t.instruction_id', 'u.name'])
-      .orderBy('u.name')
-      .execute();
-    for (const r of rows) names.set(r.instruction_id, [...(names.get(r.instruction_id) ?? []), r.name]);
-  }
-  return sessions.map((s) => ({ ...s, trainee_count: Number(s.trainee_count), trainees: opts.withNames ? (names.get(s.id) ?? []) : null }));
-}
+    .limit(p.limit),
+);
+
+const traineeNames = prepared((db, p: { ids: string[] }) =>
+  db.selectFrom('instruction_trainees as t').innerJoin('users as u', 'u.id', 't.user_id').where('t.instruction_id', 'in', p.ids).select(['t.instruction_id', 'u.name']).orderBy('u.name'),
+);
 
 /** What the session form offers: models, sites, the people of a ward ('all': everyone), and who is appointed where. */
 export async function sessionFormOptions(db: Kysely<Database>, user: SessionUser, departmentId: string | undefined, include: string[] = []) {

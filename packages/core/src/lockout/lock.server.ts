@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, DeviceStatus } from '@medreg/db';
+import { type Database, type DeviceStatus, prepared } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { visibleTo } from '../devices/access.js';
 import { getDevice, locationText, visibleDevices } from '../devices/queries.server.js';
@@ -256,8 +256,19 @@ export async function currentLock(db: Db, deviceId: string) {
 
 /** The device's most recent lock, open or released. */
 export async function latestLock(db: Db, deviceId: string) {
-  return lockQuery(db).where('locks.device_id', '=', deviceId).orderBy('locks.locked_at', 'desc').limit(1).executeTakeFirst();
+  return latest.first(db, { deviceId });
 }
+
+const latest = prepared((db, p: { deviceId: string }) => lockQuery(db).where('locks.device_id', '=', p.deviceId).orderBy('locks.locked_at', 'desc').limit(1));
+const lastInspection = prepared((db, p: { deviceId: string }) =>
+  db
+    .selectFrom('logbook_entries')
+    .select(['id', 'result', 'recorded_at', 'occurred_at'])
+    .where('device_id', '=', p.deviceId)
+    .where('kind', '=', 'inspection')
+    .orderBy('seq', 'desc')
+    .limit(1),
+);
 
 /** How many devices the user may see are locked. Starts from the few open locks, not the whole register. */
 export async function countOpenLocks(db: Kysely<Database>, user: SessionUser): Promise<number> {
@@ -308,23 +319,13 @@ const RELEASE_NOTICE_DAYS = 90;
  * the device must not be mistaken for current), or a failed inspection nobody has acted on yet.
  */
 export async function lockState(db: Kysely<Database>, deviceId: string, now: Date) {
-  const [last, lastInspection] = await Promise.all([
-    latestLock(db, deviceId),
-    db
-      .selectFrom('logbook_entries')
-      .select(['id', 'result', 'recorded_at', 'occurred_at'])
-      .where('device_id', '=', deviceId)
-      .where('kind', '=', 'inspection')
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
-  ]);
+  const [last, inspection] = await Promise.all([latestLock(db, deviceId), lastInspection.first(db, { deviceId })]);
   const lock = last && !last.released_at ? last : null;
   const noticeFrom = new Date(now.getTime() - RELEASE_NOTICE_DAYS * 86_400_000).toISOString();
   const released = last?.released_at && last.released_at >= noticeFrom ? last : null;
   const unhandledFailure =
-    !lock && lastInspection?.result === 'failed' && (!last?.released_at || last.released_at < lastInspection.recorded_at)
-      ? lastInspection
+    !lock && inspection?.result === 'failed' && (!last?.released_at || last.released_at < inspection.recorded_at)
+      ? inspection
       : null;
   return { lock, released, unhandledFailure };
 }

@@ -1,0 +1,80 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepared } from './prepared.js';
+import { createTestDb, testDialects, type TestDb } from './testing.js';
+
+const makers = [
+  { id: 'm1', name: 'Dräger', address: 'Lübeck', country: 'DE' },
+  { id: 'm2', name: 'B. Braun', address: 'Melsungen', country: 'DE' },
+  { id: 'm3', name: 'Philips', address: 'Amsterdam', country: 'NL' },
+  { id: 'm4', name: 'GE', address: 'Chicago', country: null },
+];
+
+const byCountry = prepared((db, p: { country: string | null; limit: number }) =>
+  db.selectFrom('manufacturers').select(['id', 'name']).where('country', '=', p.country).orderBy('id').limit(p.limit),
+);
+const byIds = prepared((db, p: { ids: string[]; prefix: string }) =>
+  db.selectFrom('manufacturers').select('id').where('id', 'in', p.ids).where('name', 'like', sql<string>`${p.prefix} || '%'`).orderBy('id'),
+);
+
+describe.each(testDialects)('prepared queries (%s)', (dialect) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await createTestDb(dialect);
+    await t.db.insertInto('manufacturers').values(makers).execute();
+  });
+  afterAll(() => t.drop());
+
+  it('compiles once and runs with each call’s values: the rows the built query returns', async () => {
+    for (const [country, limit] of [['DE', 5], ['DE', 1], ['NL', 5], ['XX', 5]] as const) {
+      const built = await t.db.selectFrom('manufacturers').select(['id', 'name']).where('country', '=', country).orderBy('id').limit(limit).execute();
+      expect(await byCountry.all(t.db, { country, limit })).toEqual(built);
+    }
+    expect(await byCountry.first(t.db, { country: 'NL', limit: 9 })).toEqual({ id: 'm3', name: 'Philips' });
+    expect(await byCountry.first(t.db, { country: 'XX', limit: 9 })).toBeUndefined();
+  });
+
+  it('an array becomes an in-list of its length; another length is another compiled query', async () => {
+    expect(await byIds.all(t.db, { ids: ['m1'], prefix: '' })).toEqual([{ id: 'm1' }]);
+    expect(await byIds.all(t.db, { ids: ['m4', 'm2', 'm3'], prefix: '' })).toEqual([{ id: 'm2' }, { id: 'm3' }, { id: 'm4' }]);
+    expect(await byIds.all(t.db, { ids: ['m1', 'm2', 'm3'], prefix: 'B' })).toEqual([{ id: 'm2' }]);
+    expect(await byIds.all(t.db, { ids: ['m1', 'm9'], prefix: 'D' })).toEqual([{ id: 'm1' }]);
+  });
+
+  it('a long in-list (a chunk of a due list) is compiled per use, with the same rows', async () => {
+    const ids = [...Array.from({ length: 40 }, (_, i) => `x${i}`), 'm3', 'm1'];
+    expect(await byIds.all(t.db, { ids, prefix: '' })).toEqual([{ id: 'm1' }, { id: 'm3' }]);
+    expect(await byIds.all(t.db, { ids: ids.slice(0, 41), prefix: '' })).toEqual([{ id: 'm3' }]);
+  });
+
+  it('the shape tells queries apart whose SQL differs in more than the values', async () => {
+    const q = prepared((db, p: { country: string }, shape) => {
+      const base = db.selectFrom('manufacturers').select('id').where('country', '=', p.country);
+      return shape === 'desc' ? base.orderBy('id', 'desc') : base.orderBy('id');
+    });
+    expect(await q.all(t.db, { country: 'DE' })).toEqual([{ id: 'm1' }, { id: 'm2' }]);
+    expect(await q.all(t.db, { country: 'DE' }, 'desc')).toEqual([{ id: 'm2' }, { id: 'm1' }]);
+    expect(await q.all(t.db, { country: 'DE' })).toEqual([{ id: 'm1' }, { id: 'm2' }]);
+  });
+
+  it('runs inside a transaction, on the transaction’s connection', async () => {
+    await t.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('manufacturers').values({ id: 'm5', name: 'Mindray', address: 'Shenzhen', country: 'CN' }).execute();
+        expect(await byCountry.all(trx, { country: 'CN', limit: 5 })).toEqual([{ id: 'm5', name: 'Mindray' }]);
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect(await byCountry.all(t.db, { country: 'CN', limit: 5 })).toEqual([]);
+  });
+
+  it('refuses a builder that tests a value instead of using it, or puts it into the SQL text', async () => {
+    const tests = prepared((db, p: { country: string; all: boolean }) =>
+      db.selectFrom('manufacturers').select('id').$if(!p.all, (qb) => qb.where('country', '=', p.country)),
+    );
+    await expect(tests.all(t.db, { country: 'DE', all: false })).rejects.toThrow(/all not used as a value/);
+    const literal = prepared((db, p: { limit: number }) => db.selectFrom('manufacturers').select('id').limit(sql.lit(p.limit)));
+    await expect(literal.all(t.db, { limit: 1 })).rejects.toThrow();
+  });
+});
