@@ -1,5 +1,5 @@
 import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '@medreg/db';
+import { type Database, prepared } from '@medreg/db';
 import type { CalendarDate } from './due.js';
 import { assignedTypesOf } from './queries.server.js';
 
@@ -22,14 +22,9 @@ export async function refreshObligations(db: Db, deviceIds: readonly string[], t
   for (let i = 0; i < sorted.length; i += CHUNK) {
     const ids = sorted.slice(i, i + CHUNK);
     if (pg) await db.selectFrom('devices').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
-    const devices = await db
-      .selectFrom('devices')
-      .select(['id', 'model_id', 'commissioned_on', 'site_id', 'department_id'])
-      .where('id', 'in', ids)
-      .where('status', '!=', 'decommissioned')
-      .execute();
+    const devices = await inService.all(db, { ids: [...ids] });
     const types = await assignedTypesOf(db as Kysely<Database>, devices, today);
-    await db.deleteFrom('device_obligations').where('device_id', 'in', ids).execute();
+    await dropObligations.all(db, { ids: [...ids] });
     const rows = devices.flatMap((d) =>
       (types.get(d.id) ?? []).map((t) => ({
         device_id: d.id,
@@ -48,6 +43,11 @@ export async function refreshObligations(db: Db, deviceIds: readonly string[], t
     for (let j = 0; j < rows.length; j += 500) await db.insertInto('device_obligations').values(rows.slice(j, j + 500)).execute();
   }
 }
+
+const inService = prepared((db, p: { ids: string[] }) =>
+  db.selectFrom('devices').select(['id', 'model_id', 'commissioned_on', 'site_id', 'department_id']).where('id', 'in', p.ids).where('status', '!=', 'decommissioned'),
+);
+const dropObligations = prepared((db, p: { ids: string[] }) => db.deleteFrom('device_obligations').where('device_id', 'in', p.ids));
 
 /** Every device of these models, e.g. after an assignment or a type's interval changed. */
 export async function refreshObligationsOfModels(db: Db, modelIds: readonly string[], today: CalendarDate): Promise<number> {

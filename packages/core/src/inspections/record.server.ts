@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Database } from '@medreg/db';
+import { type Database, prepared } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { getDevice } from '../devices/queries.server.js';
 import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';
@@ -85,7 +85,7 @@ export async function deviceToWorkOn(services: Services, user: SessionUser, inpu
 
 /** The instrument, checked: known, not retired, calibrated on the day of the measurement. */
 async function usableInstrument(db: Kysely<Database>, id: string, performedOn: string) {
-  const instrument = await db.selectFrom('test_instruments').selectAll().where('id', '=', id).executeTakeFirst();
+  const instrument = await instrumentById.first(db, { id });
   if (!instrument || instrument.retired_at) throw badInput('inspection.instrumentUnknown', {}, 'testInstrumentId');
   if (instrument.calibration_due_on && String(instrument.calibration_due_on) < performedOn)
     throw badInput('inspection.instrumentOutOfCalibration', { name: instrument.name, serial: instrument.serial_number, date: String(instrument.calibration_due_on) }, 'testInstrumentId');
@@ -94,20 +94,27 @@ async function usableInstrument(db: Kysely<Database>, id: string, performedOn: s
 
 /** The numbers measured at the last inspection of this type on this device: the form shows them and flags a rise. */
 export async function previousValues(db: Kysely<Database>, deviceId: string, inspectionTypeId: string) {
-  const last = await db
-    .selectFrom('logbook_entries')
-    .select(['id', 'occurred_at'])
-    .where('device_id', '=', deviceId)
-    .where('kind', '=', 'inspection')
-    .where('inspection_type_id', '=', inspectionTypeId)
-    .orderBy('occurred_at', 'desc')
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const last = await lastOfType.first(db, { deviceId, inspectionTypeId });
   if (!last) return null;
-  const rows = await db.selectFrom('inspection_measurements').select(['field_key', 'value_number', 'value_text', 'unit']).where('entry_id', '=', last.id).execute();
+  const rows = await valuesOf.all(db, { entryId: last.id });
   return { on: today(new Date(last.occurred_at)), values: Object.fromEntries(rows.map((r) => [r.field_key, r.value_number ?? r.value_text])) };
 }
+
+const instrumentById = prepared((db, p: { id: string }) => db.selectFrom('test_instruments').selectAll().where('id', '=', p.id));
+const lastOfType = prepared((db, p: { deviceId: string; inspectionTypeId: string }) =>
+  db
+    .selectFrom('logbook_entries')
+    .select(['id', 'occurred_at'])
+    .where('device_id', '=', p.deviceId)
+    .where('kind', '=', 'inspection')
+    .where('inspection_type_id', '=', p.inspectionTypeId)
+    .orderBy('occurred_at', 'desc')
+    .orderBy('seq', 'desc')
+    .limit(1),
+);
+const valuesOf = prepared((db, p: { entryId: string }) =>
+  db.selectFrom('inspection_measurements').select(['field_key', 'value_number', 'value_text', 'unit']).where('entry_id', '=', p.entryId),
+);
 
 /**
  * Records an inspection: checks the values against the form's limits (a value outside its limit makes

@@ -1,5 +1,5 @@
-import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
-import type { Database, InspectionMeasurementTable, LogbookKind } from '@medreg/db';
+import { type Insertable, PostgresAdapter, type Kysely, type Transaction } from 'kysely';
+import { type Database, type InspectionMeasurementTable, type LogbookEntryTable, type LogbookKind, prepared } from '@medreg/db';
 import { entryHash, GENESIS_HASH } from './chain.js';
 
 export type NewMeasurement = Omit<InspectionMeasurementTable, 'id' | 'entry_id'>;
@@ -40,13 +40,16 @@ export const measurementLine = (m: { field_key: string; value_number: number | n
 /** The entry this user's form already wrote, if this is a second submit of the same form. */
 export async function earlierSubmission(db: Kysely<Database>, userId: string, submissionId: string | undefined) {
   if (!submissionId) return undefined;
-  return db
-    .selectFrom('logbook_entries')
-    .select(['id', 'device_id', 'result', 'next_due_on'])
-    .where('submission_id', '=', submissionId)
-    .where('recorded_by', '=', userId)
-    .executeTakeFirst();
+  return submitted.first(db, { submissionId, userId });
 }
+
+const submitted = prepared((db, p: { submissionId: string; userId: string }) =>
+  db.selectFrom('logbook_entries').select(['id', 'device_id', 'result', 'next_due_on']).where('submission_id', '=', p.submissionId).where('recorded_by', '=', p.userId),
+);
+const lastEntry = prepared((db, p: { deviceId: string }) =>
+  db.selectFrom('logbook_entries').select(['seq', 'hash']).where('device_id', '=', p.deviceId).orderBy('seq', 'desc').limit(1),
+);
+const insertEntry = prepared((db, p: Insertable<LogbookEntryTable>) => db.insertInto('logbook_entries').values(p));
 
 /**
  * Appends an entry to a device's logbook inside the caller's transaction: next sequence number,
@@ -59,13 +62,7 @@ export async function appendEntry(trx: Transaction<Database> | Kysely<Database>,
   // refreshObligations takes the same lock later in the transaction). SQLite writes one transaction at a time.
   if (trx.getExecutor().adapter instanceof PostgresAdapter)
     await trx.selectFrom('devices').select('id').where('id', '=', e.deviceId).forUpdate().execute();
-  const last = await trx
-    .selectFrom('logbook_entries')
-    .select(['seq', 'hash'])
-    .where('device_id', '=', e.deviceId)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const last = await lastEntry.first(trx, { deviceId: e.deviceId });
   const id = crypto.randomUUID();
   const seq = (last?.seq ?? 0) + 1;
   const prevHash = last?.hash ?? GENESIS_HASH;
@@ -95,7 +92,7 @@ export async function appendEntry(trx: Transaction<Database> | Kysely<Database>,
     measurements: measurements.map(measurementLine),
     attachments: attachments.map((a) => a.sha256),
   });
-  await trx.insertInto('logbook_entries').values({ ...row, prev_hash: prevHash, hash }).execute();
+  await insertEntry.all(trx, { ...row, prev_hash: prevHash, hash });
   if (measurements.length)
     await trx
       .insertInto('inspection_measurements')
