@@ -48,8 +48,10 @@ export function createApiApp(services: Services) {
       return c.json({ error: { message, code: -32013, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, fieldErrors: null } } }, 413);
     },
   });
-  app.use('/trpc/*', bodyCeiling);
-  app.use('/api/*', bodyCeiling);
+  // GET and HEAD carry no body that anything reads; asking for one would build a full fetch Request per read.
+  const bodied: typeof bodyCeiling = (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : bodyCeiling(c, next));
+  app.use('/trpc/*', bodied);
+  app.use('/api/*', bodied);
 
   app.get('/api/health', async (c) => {
     await services.db.selectFrom('users').select('id').limit(1).execute();
