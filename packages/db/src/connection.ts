@@ -90,15 +90,24 @@ export function createDb(config: DbConfig = {}): Db {
   // SQLite's own page cache is 2 MB by default: at a hospital group's size every device page then reads its index
   // pages from the OS again. 64 MB keeps the hot part of a 100,000-device register in memory.
   database.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new WaitingSqliteDialect(database) });
+  const statements = withStatementCache(database);
+  const db = new Kysely<Database>({ dialect: new WaitingSqliteDialect(database, statements) });
+  directSqlite.set(db, { database, statements });
   return { db, authDb: db, dialect: 'sqlite', target: file, close: () => db.destroy() };
 }
+
+/**
+ * The SQLite connection behind a Kysely instance made by `createDb`, for reads that need not queue behind Kysely's
+ * connection lock (prepared queries): better-sqlite3 runs a statement synchronously, so outside a transaction a read
+ * can run at once. Transactions are other Kysely instances and are not here.
+ */
+export const directSqlite = new WeakMap<Kysely<Database>, { database: SQLite.Database; statements: SqliteDatabase }>();
 
 /** How long better-sqlite3 may block the event loop waiting for a lock, and how long a writer waits in all. */
 const SYNC_BUSY_MS = 20;
 const WRITE_WAIT_MS = 30_000;
 
-const isBusy = (e: unknown) => e instanceof SQLite.SqliteError && e.code.startsWith('SQLITE_BUSY');
+export const isBusy = (e: unknown) => e instanceof SQLite.SqliteError && e.code.startsWith('SQLITE_BUSY');
 
 /**
  * SQLite has one writer at a time. Another connection may hold the write lock for a while: another process (the API
@@ -111,8 +120,8 @@ const isBusy = (e: unknown) => e instanceof SQLite.SqliteError && e.code.startsW
  */
 class WaitingSqliteDriver extends SqliteDriver {
   readonly #database: SQLite.Database;
-  constructor(database: SQLite.Database) {
-    super({ database: withStatementCache(database) });
+  constructor(database: SQLite.Database, statements: SqliteDatabase) {
+    super({ database: statements });
     this.#database = database;
   }
 
@@ -145,12 +154,14 @@ async function whenFree<T>(run: () => Promise<T>): Promise<T> {
 
 class WaitingSqliteDialect extends SqliteDialect {
   readonly #database: SQLite.Database;
-  constructor(database: SQLite.Database) {
+  readonly #statements: SqliteDatabase;
+  constructor(database: SQLite.Database, statements: SqliteDatabase) {
     super({ database });
     this.#database = database;
+    this.#statements = statements;
   }
   override createDriver() {
-    return new WaitingSqliteDriver(this.#database);
+    return new WaitingSqliteDriver(this.#database, this.#statements);
   }
 }
 
@@ -158,8 +169,9 @@ class WaitingSqliteDialect extends SqliteDialect {
  * Kysely prepares every statement anew, and SQLite then parses and plans the SQL each time: on a device page that
  * cost more than running the queries. The app runs the same few hundred statements over and over, so prepared
  * statements are kept by their text (the least recently used leave first). Long texts (multi-row inserts of an
- * import) are prepared per use. Statements on one connection run one at a time (Kysely's connection mutex), so a
- * kept statement is never in use twice.
+ * import) are prepared per use. Statements on one connection run one at a time (Kysely's connection mutex; prepared
+ * reads run synchronously), so a kept statement is never in use twice; the one streamed statement (a snapshot's
+ * `select *` of a table) is no prepared query's.
  */
 export function withStatementCache(database: SQLite.Database, size = 500): SqliteDatabase {
   const kept = new Map<string, SQLite.Statement>();

@@ -69,6 +69,28 @@ describe.each(testDialects)('prepared queries (%s)', (dialect) => {
     expect(await byCountry.all(t.db, { country: 'CN', limit: 5 })).toEqual([]);
   });
 
+  it('a read outside a transaction neither sees nor slips into one that is open on the connection', async () => {
+    let inside!: () => void;
+    const paused = new Promise<void>((r) => (inside = r));
+    let resume!: () => void;
+    const held = new Promise<void>((r) => (resume = r));
+    const trx = t.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('manufacturers').values({ id: 'm6', name: 'Nihon Kohden', address: 'Tokyo', country: 'JP' }).execute();
+        inside();
+        await held;
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    await paused;
+    // SQLite has one connection: this read waits for the transaction to end instead of reading its uncommitted row.
+    const read = byCountry.all(t.db, { country: 'JP', limit: 5 });
+    resume();
+    expect(await read).toEqual([]);
+    await trx;
+  });
+
   it('refuses a builder that tests a value instead of using it, or puts it into the SQL text', async () => {
     const tests = prepared((db, p: { country: string; all: boolean }) =>
       db.selectFrom('manufacturers').select('id').$if(!p.all, (qb) => qb.where('country', '=', p.country)),

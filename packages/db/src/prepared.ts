@@ -1,4 +1,5 @@
 import { type Compilable, type CompiledQuery, type Kysely, PostgresAdapter } from 'kysely';
+import { directSqlite, isBusy } from './connection.js';
 import type { Database } from './tables/index.js';
 
 /** Where a value of the parameters goes in a compiled query: the builder saw this in its place. */
@@ -54,6 +55,18 @@ export function prepared<P extends Params, R>(build: (db: Kysely<Database>, p: P
     }
     const { query, take } = (!long && compiled.get(key)) || compile(db, params, shape, long ? null : key);
     const values = take.map((t) => (t instanceof Slot ? (t.index === null ? params[t.key] : (params[t.key] as unknown[])[t.index]) : t.constant));
+    const direct = directSqlite.get(db);
+    if (direct && !direct.database.inTransaction) {
+      // No transaction is open on the connection, so nothing can be half-done on it: a read runs now. A busy
+      // database (another process checkpointing) takes the waiting path below.
+      const statement = direct.statements.prepare(query.sql);
+      if (statement.reader)
+        try {
+          return statement.all(values) as R[];
+        } catch (e) {
+          if (!isBusy(e)) throw e;
+        }
+    }
     return (await db.executeQuery<R>({ ...query, parameters: values })).rows;
   }
 
