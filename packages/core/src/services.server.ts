@@ -56,7 +56,7 @@ export interface App {
 /** Opens the database, migrates it, seeds the demo hospital if empty, and wires the services. */
 export async function startApp(config: AppConfig): Promise<App> {
   mkdirSync(config.dataDir, { recursive: true });
-  const database = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, checkpointInBackground: true });
   await migrateToLatest(database.db);
   const auth = createAuth({
     authDb: database.authDb,

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type QueryResult, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
+import { checkpointInBackground } from './checkpoints.js';
 import type { Database } from './tables/index.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -14,6 +15,8 @@ export interface DbConfig {
   sqliteFile?: string | undefined;
   /** SQLite only: open an existing file read-only (a backup's snapshot), without switching its journal mode. */
   readonly?: boolean;
+  /** SQLite only: checkpoint the write-ahead log in a worker thread instead of in the committing request (the server). */
+  checkpointInBackground?: boolean;
 }
 
 export interface Db {
@@ -93,7 +96,12 @@ export function createDb(config: DbConfig = {}): Db {
   const statements = withStatementCache(database);
   const db = new Kysely<Database>({ dialect: new WaitingSqliteDialect(database, statements) });
   directSqlite.set(db, { database, statements });
-  return { db, authDb: db, dialect: 'sqlite', target: file, close: () => db.destroy() };
+  const checkpoints = config.checkpointInBackground ? checkpointInBackground(database, file) : undefined;
+  const close = async () => {
+    await checkpoints?.stop();
+    await db.destroy();
+  };
+  return { db, authDb: db, dialect: 'sqlite', target: file, close };
 }
 
 /**

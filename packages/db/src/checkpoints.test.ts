@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkpointInBackground } from './checkpoints.js';
+import { createDb } from './connection.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const newFile = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medreg-checkpoints-'));
+  dirs.push(dir);
+  return join(dir, 'medreg.sqlite');
+};
+const size = (f: string) => statSync(f).size;
+const until = async (done: () => boolean, ms: number) => {
+  for (const end = Date.now() + ms; !done() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+  return done();
+};
+const MB = 1024 * 1024;
+
+describe('checkpoints in a worker thread (SQLite)', () => {
+  it('a commit leaves the log for the worker, which copies it into the database file soon after', async () => {
+    const file = newFile();
+    const { db, close } = createDb({ sqliteFile: file, checkpointInBackground: true });
+    try {
+      await sql`create table t (id integer primary key, v blob)`.execute(db);
+      // 8 MB in one commit: a connection that checkpoints itself copies it into the file before the commit returns.
+      await db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 2000; i++) await sql`insert into t (v) values (randomblob(4096))`.execute(trx);
+      });
+      expect(size(file)).toBeLessThan(MB);
+      expect(size(`${file}-wal`)).toBeGreaterThan(8 * MB);
+      expect(await until(() => size(file) > 8 * MB, 5000)).toBe(true);
+      expect((await sql<{ n: number }>`select count(*) as n from t`.execute(db)).rows[0]!.n).toBe(2000);
+    } finally {
+      await close();
+    }
+  });
+
+  it('under steady writes the log starts again from its beginning instead of growing without end', async () => {
+    const file = newFile();
+    const { db, close } = createDb({ sqliteFile: file, checkpointInBackground: true });
+    try {
+      await sql`create table t (id integer primary key, v blob)`.execute(db);
+      // 20,000 commits of two or three log pages each (about 200 MB of log in all), as fast as requests would come
+      // (the event loop turns between them).
+      let peak = 0;
+      for (let i = 0; i < 20_000; i++) {
+        await sql`insert into t (v) values (randomblob(4096))`.execute(db);
+        if (i % 10 === 0) await new Promise((r) => setImmediate(r));
+        if (i % 100 === 0) peak = Math.max(peak, size(`${file}-wal`));
+      }
+      peak = Math.max(peak, size(`${file}-wal`));
+      expect(size(file)).toBeGreaterThan(60 * MB);
+      expect(peak).toBeLessThan(64 * MB);
+    } finally {
+      await close();
+    }
+  });
+
+  it('stops with the connection, and the file then holds every row', async () => {
+    const file = newFile();
+    const { db, close } = createDb({ sqliteFile: file, checkpointInBackground: true });
+    await sql`create table t (id integer primary key)`.execute(db);
+    await sql`insert into t (id) values (1), (2), (3)`.execute(db);
+    await close();
+    const again = new SQLite(file, { readonly: true });
+    expect(again.prepare('select count(*) as n from t').get()).toEqual({ n: 3 });
+    again.close();
+  });
+
+  it('gives checkpoints back to the connection when the worker cannot run', async () => {
+    const file = newFile();
+    const database = new SQLite(file);
+    database.pragma('journal_mode = WAL');
+    const checkpoints = checkpointInBackground(database, join(file, 'missing', 'medreg.sqlite'));
+    expect(database.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    expect(await until(() => database.pragma('wal_autocheckpoint', { simple: true }) === 1000, 5000)).toBe(true);
+    await checkpoints.stop();
+    database.close();
+  });
+});
