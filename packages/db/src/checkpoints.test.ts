@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -72,6 +73,16 @@ describe('checkpoints in a worker thread (SQLite)', () => {
     const again = new SQLite(file, { readonly: true });
     expect(again.prepare('select count(*) as n from t').get()).toEqual({ n: 3 });
     again.close();
+  });
+
+  it('lets a script that closes the connection last finish its await and exit cleanly', () => {
+    // The worker does not keep a process alive; while it stops, it must, or the process ends inside `close()`.
+    const script = `const { createDb } = await import(${JSON.stringify(resolve(import.meta.dirname, 'connection.ts'))});
+const d = createDb({ sqliteFile: ${JSON.stringify(newFile())}, checkpointInBackground: true });
+await d.close();
+console.log('closed');`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({ status: 0, stdout: 'closed' });
   });
 
   it('gives checkpoints back to the connection when the worker cannot run', async () => {

@@ -58,6 +58,8 @@ export function checkpointInBackground(database: SQLite.Database, file: string):
   return {
     async stop() {
       stopped = true;
+      // Held while it stops: an unreferenced worker would let a process with nothing else to do exit mid-await.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
