@@ -20,5 +20,14 @@ if (process.env.E2E_DATABASE === 'postgres') {
 }
 
 export default defineConfig({
-  test: { include, passWithNoTests: include.length === 0, testTimeout: 180_000, hookTimeout: 120_000, fileParallelism: false },
+  test: {
+    include,
+    passWithNoTests: include.length === 0,
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+    // A poll ends as soon as it holds; 1 s (Vitest's default) was too short for a photo's upload on a busy 2-core CI
+    // host running two passes side by side.
+    expect: { poll: { timeout: 15_000 } },
+  },
 });

@@ -82,15 +82,19 @@ export async function signInWithPhoneCode(services: Services, token: string, req
   return headers;
 }
 
-/** What became of a code the user showed (the computer polls it): still waiting, used by a phone, or expired. */
+/**
+ * What became of a code the user showed (the computer polls it): still waiting, used by a phone, or expired. Used
+ * once the phone's session is noted on the code, not when the code was taken: the computer then reloads its session
+ * list, which must show the phone as a phone.
+ */
 export async function phoneCodeState(services: Services, user: SessionUser, id: string) {
   const row = await services.db
     .selectFrom('phone_sign_ins')
-    .select(['expires_at', 'used_at'])
+    .select(['expires_at', 'used_at', 'session_id'])
     .where('id', '=', id)
     .where('user_id', '=', user.id)
     .executeTakeFirst();
   if (!row) return { state: 'expired' as const };
-  if (row.used_at) return { state: 'used' as const };
+  if (row.used_at && row.session_id) return { state: 'used' as const };
   return row.expires_at > services.now().toISOString() ? { state: 'waiting' as const, expiresAt: row.expires_at } : { state: 'expired' as const };
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import { sessionUser } from '../context.js';
 import { createTestApp, rejection, type TestApp } from '../testing.js';
-import { createPhoneCode, signInWithPhoneCode } from './phone-sign-in.server.js';
+import { createPhoneCode, redeemPhoneCode, signInWithPhoneCode } from './phone-sign-in.server.js';
 import { judgePhoneCode } from './phone-sign-in.js';
 import { describeUserAgent } from './sessions.js';
 
@@ -79,6 +79,14 @@ describe.each(testDialects)('phone sign-in and sessions on %s', (dialect) => {
     expect(new Date(row.expires_at).getTime() - new Date(row.created_at).getTime()).toBe(120_000);
     expect(row.user_id).toBe(await app.userId('technician'));
     expect(await tech.sessions.phoneCodeState({ id: code.id })).toEqual({ state: 'waiting', expiresAt: row.expires_at });
+  });
+
+  it('a code taken by a phone whose session is not yet noted on it still shows as waiting, so the list reloads with the phone as a phone', async () => {
+    clock = new Date();
+    const tech = await app.as('technician');
+    const code = await tech.sessions.phoneCode();
+    await redeemPhoneCode(app.services, tokenOf(code.url));
+    expect(await tech.sessions.phoneCodeState({ id: code.id })).toMatchObject({ state: 'waiting' });
   });
 
   it('the code signs a phone in once, as the user who showed it; a second use is refused and creates nothing', async () => {
