@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchChromium, openAs, phone, shot, shotsDir, sideways, startServer, type Server } from './harness.js';
+import { desktop, launchChromium, looks, openAs, phone, shot, shotsDir, sideways, startServer, type Server } from './harness.js';
 
 /**
  * Signing a phone in by QR code: the desktop shows the code, the test reads it from a screenshot with zbarimg (as
@@ -90,5 +90,24 @@ describe('signing a phone in by QR code', () => {
     expect(path(page.url())).toBe('/login');
     await desk.close();
     await phoneCtx.close();
+  });
+
+  it('reads in English at phone and desktop size, the sign-in code included', async () => {
+    for (const [name, size] of looks([
+      ['desktop-en', desktop],
+      ['phone-en', phone],
+    ] as const)) {
+      const ctx = await browser.newContext({ ...size, locale: 'en-GB' });
+      const page = await openAs(ctx, server.baseUrl, 'technik@demo.medreg', '/account/sessions');
+      expect(path(page.url())).toBe('/account/sessions');
+      expect(await page.textContent('h1')).toContain('Where you are signed in');
+      expect(await page.locator('li.session', { hasText: 'this device' }).count()).toBe(1);
+      await page.click('button:has-text("Show sign-in code")');
+      await page.locator('.qr').waitFor();
+      await expect.poll(() => page.textContent('.countdown')).toMatch(/^\s*Valid for 1[01]\d s\s*$/);
+      expect(await sideways(page), `${name}: /account/sessions scrolls sideways`).toBeLessThanOrEqual(0);
+      await shot(page, `sessions-${name}`);
+      await ctx.close();
+    }
   });
 });
