@@ -3,6 +3,7 @@ import { type Database, type DeviceStatus, prepared, type Role } from '@medreg/d
 import type { SessionUser } from '../context.js';
 import { dueBounds, dueState } from '../inspections/due.js';
 import { canSeeAllDevices, type Viewer, visibleTo } from './access.js';
+import { type LoweredColumn, startsWith } from './lowered.server.js';
 import { matchModels } from './search.js';
 import { searchableModels, searchFiles } from './search.server.js';
 
@@ -77,12 +78,7 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
   /** A filter that leaves few devices, so that probing each one's obligations beats collecting all due ones. */
   const narrow = !!(q || query.departmentId || query.modelId || query.kind !== undefined || query.mine || (query.status && query.status !== 'in_service') || user.role === 'nurse');
 
-  // The range on lower(col) is the prefix without LIKE (no wildcard in the input can widen it) and walks the
-  // 0005 expression index; PostgreSQL's index is in byte order (collate "C"), so the range must be too.
-  const lowered = (col: 'devices.inventory_number' | 'devices.serial_number') =>
-    pg ? sql<string>`lower(${sql.ref(col)}) collate "C"` : sql<string>`lower(${sql.ref(col)})`;
-  const prefixOf = (eb: ExpressionBuilder<Database, 'devices'>, col: 'devices.inventory_number' | 'devices.serial_number') =>
-    eb.and([eb(lowered(col), '>=', sql<string>`lower(${q})`), eb(lowered(col), '<', sql<string>`lower(${q}) || ${'\uffff'}`)]);
+  const prefixOf = (eb: ExpressionBuilder<Database, 'devices'>, col: LoweredColumn) => startsWith(eb, col, q, pg);
 
   /** The filters as a where-clause. `inOrder`: for a page cut while walking the sort order (a large result). */
   const filters =

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { MessageKey, Params, Translate } from '@medreg/i18n';
+import { inventoryNumbersTaken } from '../devices/lowered.server.js';
 import { deviceColumns, deviceFields, type DeviceFields } from '../register/device-fields.js';
 import type { CalendarDate } from '../inspections/due.js';
 import { badInput } from '../trpc/errors.js';
@@ -96,12 +97,6 @@ async function loadReferences(db: Db) {
   };
 }
 
-/** Every inventory number of the register, case-folded (the list compares regardless of case). */
-export async function registeredNumbers(db: Db): Promise<Set<string>> {
-  const rows = await db.selectFrom('devices').select('inventory_number').execute();
-  return new Set(rows.map((r) => r.inventory_number.trim().toLowerCase()));
-}
-
 /** The problem kinds the dry run counts (each has a label in imports.kinds). */
 export const problemKinds = [
   'required',
@@ -153,7 +148,16 @@ export async function checkRows(
   const col = new Map<ImportField, number>();
   mapping.forEach((f, i) => f && col.set(f, i));
   const refs = await loadReferences(db);
-  const existing = await registeredNumbers(db);
+  const cell = (cells: string[], f: ImportField) => {
+    const i = col.get(f);
+    const value = i === undefined ? '' : (cells[i] ?? '');
+    // The export defuses formula-like cells with a leading apostrophe: take it off again.
+    return value.startsWith("'") && /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
+  };
+  const taken = await inventoryNumbersTaken(
+    db,
+    rows.map((cells) => cell(cells, 'inventoryNumber').trim()).filter(Boolean),
+  );
 
   // Thousands of rows name the same model and ward: resolve each name combination once.
   const modelCache = new Map<string, Found<string>>();
@@ -232,12 +236,7 @@ export async function checkRows(
   for (let r = 0; r < rows.length; r++) {
     const cells = rows[r]!;
     const rowNo = r + 2;
-    const v = (f: ImportField) => {
-      const i = col.get(f);
-      const cell = i === undefined ? '' : (cells[i] ?? '');
-      // The export defuses formula-like cells with a leading apostrophe: take it off again.
-      return cell.startsWith("'") && /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
-    };
+    const v = (f: ImportField) => cell(cells, f);
     const before = problems.length;
     const extra = cells.slice(headers.length).filter((c) => c.trim() !== '').length;
     if (extra > 0) add(rowNo, 'inventoryNumber', 'extraCells', t('imports.errors.extraCells', { cells: headers.length + extra, columns: headers.length }), '');
@@ -252,7 +251,7 @@ export async function checkRows(
       const first = firstRowOf.get(key);
       if (first !== undefined) add(rowNo, 'inventoryNumber', 'duplicateInFile', t('imports.errors.duplicateInFile', { number: inventory, row: first }));
       else firstRowOf.set(key, rowNo);
-      if (existing.has(key)) add(rowNo, 'inventoryNumber', 'duplicateInRegister', t('imports.errors.duplicateInRegister', { number: inventory }));
+      if (taken.has(inventory)) add(rowNo, 'inventoryNumber', 'duplicateInRegister', t('imports.errors.duplicateInRegister', { number: inventory }));
     }
     const commissionedOn = normaliseDate(v('commissionedOn'));
     if (/^\d{4}-\d{2}-\d{2}$/.test(commissionedOn) && commissionedOn > today)

@@ -183,6 +183,16 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
     expect({ ...(await counts()), runs: await count('import_runs') }).toEqual(before);
   });
 
+  it('finds a number the register holds whatever its case, in the dry run and again when the import starts', async () => {
+    const manager = await app.as('manager');
+    const before = await counts();
+    const up = await manager.imports.upload({ file: csvFile([HEADER, row('mt-10001'), row('FALL-1')].join('\n')) });
+    const check = await manager.imports.check({ uploadId: up.uploadId, mapping: up.suggested });
+    expect(check.problems.map((p) => [p.row, p.kind, p.message])).toEqual([[2, 'duplicateInRegister', 'Inventory number mt-10001 is already in the register.']]);
+    expect((await rejection(manager.imports.start({ uploadId: up.uploadId, mapping: up.suggested }))).message).toBe('The file has 1 problem. Nothing was imported.');
+    expect(await counts()).toEqual(before);
+  });
+
   it('names problems in German, and refuses a mapping without a required field or with a field twice', async () => {
     const manager = await app.as('manager', 'de');
     const up = await manager.imports.upload({ file: csvFile(`${HEADER}\n${row('IMP-DE', { site: 'Klinikum Ost' })}`) });

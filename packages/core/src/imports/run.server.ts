@@ -4,6 +4,7 @@ import { CompiledQuery, PostgresAdapter, sql, type Kysely, type Transaction } fr
 import { createDb, type Database, type DeviceObligationTable, type DeviceTable, type LogbookEntryTable } from '@medreg/db';
 import type { Translate } from '@medreg/i18n';
 import type { Services, SessionUser } from '../context.js';
+import { inventoryNumbersTaken } from '../devices/lowered.server.js';
 import { newShortCode } from '../devices/short-code.js';
 import { nextDueDate, today as localDate, type CalendarDate } from '../inspections/due.js';
 import { entryHash, GENESIS_HASH } from '../logbook/chain.js';
@@ -11,7 +12,7 @@ import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { describeError } from '../trpc/describe.js';
 import { sequentialId, timeOrderedId } from '../ids.js';
 import { REGISTERED_TEXT } from '../register/devices.server.js';
-import { checkRows, registeredNumbers, type CheckResult, type DeviceRow } from './check.server.js';
+import { checkRows, type CheckResult, type DeviceRow } from './check.server.js';
 import { importFields, suggestMapping, type Mapping } from './columns.js';
 import { parseCsv, type ParsedCsv } from './parse.server.js';
 
@@ -225,8 +226,7 @@ async function runImport(services: Services, user: SessionUser, fileName: string
       await trx.updateTable('import_runs').set({ status: 'running' }).where('id', '=', progress.id).execute();
       // The rows were checked a moment ago; what can have changed since is the register's inventory numbers
       // (a missing model or location would break a foreign key and roll everything back).
-      const taken = await registeredNumbers(trx);
-      const clashes = devices.filter((d) => taken.has(d.inventory_number.trim().toLowerCase())).length;
+      const clashes = (await inventoryNumbersTaken(trx, devices.map((d) => d.inventory_number))).size;
       if (clashes > 0) throw badInput('imports.errors.hasProblems', { count: clashes });
       progress.phase = 'writing';
       publish();
@@ -290,7 +290,13 @@ export async function writeDevices(
   onProgress: (done: number) => void = () => {},
 ): Promise<void> {
   const nowIso = run.now.toISOString();
-  const codes = new Set((await trx.selectFrom('devices').select('code').execute()).map((r) => r.code));
+  const given = new Set<string>();
+  const draw = () => {
+    let code = newShortCode();
+    while (given.has(code)) code = newShortCode();
+    given.add(code);
+    return code;
+  };
   const modelIds = [...new Set(devices.map((d) => d.model_id))];
   const assignments = modelIds.length
     ? await trx
@@ -320,13 +326,19 @@ export async function writeDevices(
     const deviceRows: unknown[][] = [];
     const entryRows: unknown[][] = [];
     const obligationRows: unknown[][] = [];
+    // Codes are random: at a million devices about one in 34,000 is held already, and one clash would roll the
+    // whole import back. Asked per batch through the unique index, not by reading every code of the register.
+    const codes = part.map(draw);
+    for (;;) {
+      const held = new Set((await trx.selectFrom('devices').select('code').where('code', 'in', codes).execute()).map((r) => r.code));
+      if (held.size === 0) break;
+      for (let k = 0; k < codes.length; k++) if (held.has(codes[k]!)) codes[k] = draw();
+    }
     for (let k = 0; k < part.length; k++) {
       const d = part[k]!;
       const n = i + k;
       const id = timeOrderedId(startMs + Math.floor(n / 4096), n % 4096);
-      let code = newShortCode();
-      while (codes.has(code)) code = newShortCode();
-      codes.add(code);
+      const code = codes[k]!;
       deviceRows.push([
         id, code, d.inventory_number, d.model_id, d.serial_number, d.lot_number, d.acquired_year, d.commissioned_on, d.site_id, d.department_id,
         d.room_id, 'in_service', d.udi_di, d.notified_body, d.device_class, d.ce_marked, d.notes, null, null, nowIso, nowIso,

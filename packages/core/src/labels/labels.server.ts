@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { SessionUser } from '../context.js';
-import { escapeLike, visibleDevices } from '../devices/queries.server.js';
+import { isPostgres, startsWith } from '../devices/lowered.server.js';
+import { visibleDevices } from '../devices/queries.server.js';
 import { formatShortCode } from '../devices/short-code.js';
 import { today } from '../inspections/due.js';
 import { assignedTypesOf } from '../inspections/queries.server.js';
@@ -26,13 +27,9 @@ function selected(db: Kysely<Database>, user: SessionUser, s: LabelSelection) {
   if (s.departmentId) query = query.where('devices.department_id', '=', s.departmentId);
   if (s.modelId) query = query.where('devices.model_id', '=', s.modelId);
   if (s.q) {
-    const prefix = `${escapeLike(s.q.toLowerCase())}%`;
-    query = query.where((eb) =>
-      eb.or([
-        eb(eb.fn('lower', ['devices.inventory_number']), 'like', sql<string>`${prefix} escape '\\'`),
-        eb(eb.fn('lower', ['devices.serial_number']), 'like', sql<string>`${prefix} escape '\\'`),
-      ]),
-    );
+    const { q } = s;
+    const pg = isPostgres(db);
+    query = query.where((eb) => eb.or([startsWith(eb, 'devices.inventory_number', q, pg), startsWith(eb, 'devices.serial_number', q, pg)]));
   }
   return query;
 }

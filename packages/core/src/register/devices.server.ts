@@ -3,6 +3,7 @@ import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { Translate } from '@medreg/i18n';
 import type { Services, SessionUser } from '../context.js';
+import { isPostgres, lowered } from '../devices/lowered.server.js';
 import { newShortCode, parseShortCode } from '../devices/short-code.js';
 import { today } from '../inspections/due.js';
 import { refreshObligations } from '../inspections/obligations.server.js';
@@ -47,7 +48,7 @@ const conflict = () => new AppError('CONFLICT', 'errors.conflict');
 
 /** Inventory numbers are compared without case: "MT-0001" and "mt-0001" are the same label on the wall. */
 async function inventoryTaken(db: Db, inventoryNumber: string, exceptId?: string): Promise<boolean> {
-  let q = db.selectFrom('devices').select('id').where(sql<string>`lower(inventory_number)`, '=', sql<string>`lower(${inventoryNumber})`);
+  let q = db.selectFrom('devices').select('id').where(lowered('devices.inventory_number', isPostgres(db)), '=', sql<string>`lower(${inventoryNumber})`);
   if (exceptId) q = q.where('id', '!=', exceptId);
   return (await q.executeTakeFirst()) !== undefined;
 }
