@@ -32,8 +32,10 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** The form on the running page: input before hydration can be reset by it or miss the live checks (slow CI hosts). */
 async function openForm(page: Page) {
   await page.goto(`${server.baseUrl}/d/${code}/inspect`);
+  await page.waitForLoadState('networkidle');
   await page.selectOption('#type', { label: (await page.locator('#type option', { hasText: 'Elektrische Sicherheit' }).textContent())! });
 }
 
@@ -115,6 +117,7 @@ describe('an IEC 62353 test that fails on a phone', () => {
     const page = await openAs(ctx, server.baseUrl, 'technik@demo.medreg', '/devices?q=MT-10002');
     const href = (await page.locator('a.device-row:visible').first().getAttribute('href'))!;
     await page.goto(`${server.baseUrl}${href}/inspect`);
+    await page.waitForLoadState('networkidle');
     await page.fill('#m-applied_part_leakage', '80');
     await expect.poll(() => page.textContent('main form')).toContain('outside its limit');
     await shot(page, 'desktop-inspect-failed-en');

@@ -33,6 +33,8 @@ const signedIn = (ctx: BrowserContext, email: string, path: string) => openAs(ct
 
 async function inspect(page: Page, result: 'passed' | 'failed', text: string) {
   await page.goto(`${server.baseUrl}/d/${code}/inspect`);
+  // Choices made before the page is hydrated can be reset by it (slow CI hosts).
+  await page.waitForLoadState('networkidle');
   await page.check(`input[name=result][value=${result}]`);
   await page.fill('#text', text);
   // This loop locks from the device page afterwards, not in the same step.
