@@ -18,6 +18,22 @@ describe('catalogs', () => {
     expect(translator('de')('devices.count', { count: 200 })).toBe('200 Geräte');
     expect(translator('en')('errors.tooShort', { min: 3 })).toBe('Enter at least 3 characters.');
   });
+
+  // The import's counts come as numbers: singular for one row, and thousands separated in the reader's language.
+  it.each([
+    ['en', 'imports.uploaded', { name: 'a.csv', count: 1, columns: 8, encoding: 'UTF-8', delimiter: 'commas' }, 'a.csv: 1 row, 8 columns (UTF-8, separated by commas).'],
+    ['de', 'imports.uploaded', { name: 'a.csv', count: 12500, columns: 8, encoding: 'UTF-8', delimiter: 'Kommas' }, 'a.csv: 12.500 Zeilen, 8 Spalten (UTF-8, getrennt durch Kommas).'],
+    ['en', 'imports.result', { valid: 0, count: 1 }, '0 of 1 row is ready to import.'],
+    ['de', 'imports.result', { valid: 1999, count: 2000 }, '1.999 von 2.000 Zeilen sind bereit zum Import.'],
+    ['en', 'imports.noProblems', { count: 1 }, 'No problems found. The row can be imported.'],
+    ['en', 'imports.noProblems', { count: 3000 }, 'No problems found. All 3,000 rows can be imported.'],
+    ['de', 'imports.start', { count: 1 }, '1 Gerät importieren'],
+    ['en', 'imports.progress', { done: 1000, count: 5000 }, '1,000 of 5,000 devices written'],
+    ['de', 'imports.done', { count: 1 }, '1 Gerät wurde in das Bestandsverzeichnis aufgenommen.'],
+    ['de', 'imports.problemsShown', { shown: 1000, count: 4711 }, 'Die ersten 1.000 von 4.711 Problemen werden angezeigt.'],
+  ] as const)('%s %s %j', (locale, key, params, expected) => {
+    expect(translator(locale)(key, params)).toBe(expected);
+  });
 });
 
 describe('resolveLocale', () => {
