@@ -16,6 +16,8 @@ describe('catalogs', () => {
   it('interpolates and pluralises', () => {
     expect(translator('de')('devices.count', { count: 1 })).toBe('1 Gerät');
     expect(translator('de')('devices.count', { count: 200 })).toBe('200 Geräte');
+    expect(translator('de')('deviceList.count', { count: 100_000 })).toBe('100.000 Geräte');
+    expect(translator('en')('deviceList.count', { count: 100_000 })).toBe('100,000 devices');
     expect(translator('en')('errors.tooShort', { min: 3 })).toBe('Enter at least 3 characters.');
   });
 
