@@ -157,11 +157,13 @@ export async function openAs(ctx: BrowserContext, baseUrl: string, email: string
 }
 
 /**
- * A full-page screenshot into test-results/, to look at after the run. The PostgreSQL pass renders the same pages
- * and keeps none (its checks all run): encoding them is a good part of a pass's CPU, and CI runs both passes.
+ * A full-page screenshot into test-results/, for people to look at after the run (nothing compares them). The
+ * PostgreSQL pass renders the same pages and keeps none (its checks all run). Nor does CI, unless MEDREG_SHOTS=1:
+ * it runs on a fresh clone that nobody opens, and the main pass's 252 shots cost 1.1-1.4 s each.
  */
+const keepShots = mainPass && (!process.env.CI || process.env.MEDREG_SHOTS === '1');
 export const shot = async (page: Page, name: string) => {
-  if (!mainPass) return;
+  if (!keepShots) return;
   await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
 };
 
