@@ -13,7 +13,7 @@ export const e2eDatabase = process.env.E2E_DATABASE === 'postgres' ? 'postgres' 
 /** Server processes (MEDREG_PROCESSES): e2e-both.sh runs the specs of what processes share with two. */
 const serverProcesses = Number(process.env.MEDREG_PROCESSES || 1);
 /** The pass that checks every look in every size and language and keeps its screenshots: SQLite, one process. */
-const mainPass = e2eDatabase === 'sqlite' && serverProcesses <= 1;
+export const mainPass = e2eDatabase === 'sqlite' && serverProcesses <= 1;
 /** Screenshots and downloads; the other passes (which `npm run test:e2e` runs alongside) keep theirs apart. */
 export const shotsDir = join(webRoot, 'test-results', ...(e2eDatabase === 'postgres' ? ['postgres'] : mainPass ? [] : ['processes']));
 mkdirSync(shotsDir, { recursive: true });

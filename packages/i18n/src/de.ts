@@ -20,7 +20,6 @@ export const de: Catalog = {
     name: 'MedReg',
     tagline: 'Bestandsverzeichnis und Prüfverwaltung für Medizinprodukte',
     skipToContent: 'Zum Inhalt springen',
-    language: 'Sprache',
     switchTo: 'English',
   },
   nav: { devices: 'Geräte', logout: 'Abmelden', signedInAs: 'Angemeldet als {{name}} ({{role}})', menu: 'Hauptmenü' },
@@ -318,7 +317,7 @@ export const de: Catalog = {
     appointmentEnded: 'Benennung beendet.',
     instructionsNav: 'Einweisungen',
     myRecord: 'Mein Gerätepass (PDF)',
-    personRecord: 'Gerätepass (PDF)',
+    personRecord: 'PDF: Gerätepass von {{name}}',
   },
   matrix: {
     title: 'Einweisungsmatrix',

@@ -24,7 +24,6 @@ export const en = {
     name: 'MedReg',
     tagline: 'Medical-device register and inspection tracker',
     skipToContent: 'Skip to content',
-    language: 'Language',
     switchTo: 'Deutsch',
   },
   nav: { devices: 'Devices', logout: 'Sign out', signedInAs: 'Signed in as {{name}} ({{role}})', menu: 'Main menu' },
@@ -317,7 +316,7 @@ export const en = {
     appointmentEnded: 'Appointment ended.',
     instructionsNav: 'Instructions',
     myRecord: 'My instruction record (PDF)',
-    personRecord: 'Instruction record (PDF)',
+    personRecord: 'PDF: instruction record of {{name}}',
   },
   matrix: {
     title: 'Training matrix',

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desktop, launchChromium, mainPass, openAs, phone, startServer, type Server } from './harness.js';
+
+/**
+ * Every page through axe-core (Deque's rules for WCAG 2.1 A and AA: names of controls and links, contrast,
+ * landmarks, ARIA used as specified, language), at phone and desktop size, as the people who use it: the admin
+ * sees every page, the nurse the device page as she gets it after a scan, and the login page anonymously.
+ * axe runs inside the page through the DevTools protocol (the app's CSP allows no injected script), from the
+ * package on disk: nothing is loaded from other hosts. Main pass only: the pages are the same on PostgreSQL, whose
+ * pass loads them all in the other specs.
+ */
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+async function violations(page: Page): Promise<string[]> {
+  await page.waitForLoadState('networkidle');
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Violation[] }> } }).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+  });
+  return found.map(
+    (v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.slice(0, 3).map((n) => `    ${n.target.join(' ')}: ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`).join('\n')}`,
+  );
+}
+
+let server: Server;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  if (!mainPass) return;
+  [server, browser] = await Promise.all([startServer(), launchChromium()]);
+});
+afterAll(async () => {
+  for (const ctx of contexts) await ctx.close().catch(() => undefined);
+  await browser?.close();
+  await server?.stop();
+});
+
+const context = async (size: typeof phone | typeof desktop, locale: string) => {
+  const ctx = await browser.newContext({ ...size, locale });
+  contexts.push(ctx);
+  return ctx;
+};
+
+/** The first link on `path` whose address matches `pattern`: how the pages of one record are found. */
+async function firstLink(page: Page, path: string, pattern: RegExp): Promise<string> {
+  await page.goto(`${server.baseUrl}${path}`);
+  const hrefs = await page.$$eval('main a[href]', (as) => as.map((a) => a.getAttribute('href')!));
+  const href = hrefs.find((h) => pattern.test(h));
+  if (!href) throw new Error(`no link matching ${pattern} on ${path}`);
+  return href;
+}
+
+// Each size locks a device of its own (the lock-out and release pages need one).
+const sizes = [
+  { name: 'desktop', size: desktop, locale: 'de-DE', inventoryNumber: 'MT-10005' },
+  { name: 'phone', size: phone, locale: 'en-GB', inventoryNumber: 'MT-10006' },
+] as const;
+
+describe.runIf(mainPass)('accessibility (axe-core, WCAG 2.1 AA)', () => {
+  it.each(sizes)('every page as the admin, $name', async ({ size, locale, inventoryNumber }) => {
+    const ctx = await context(size, locale);
+    const page = await openAs(ctx, server.baseUrl, 'admin@demo.medreg', '/devices');
+    const device = await firstLink(page, `/devices?q=${inventoryNumber}`, /^\/d\/[^/]+$/);
+    const paths = [
+      '/devices',
+      '/devices?q=Perfusor',
+      '/devices/new',
+      '/scan',
+      '/due',
+      '/defects',
+      '/locks',
+      '/labels',
+      '/import',
+      '/locations',
+      '/models',
+      '/models/new',
+      await firstLink(page, '/models', /^\/models\/(?!new$)[^/?#]+$/),
+      '/instruments',
+      '/inspections/types',
+      '/inspections/types/new',
+      await firstLink(page, '/inspections/types', /^\/inspections\/types\/(?!new$)[^/?#]+$/),
+      '/instructions',
+      '/instructions/new',
+      '/instructions/matrix',
+      '/admin/users',
+      '/admin/users/new',
+      await firstLink(page, '/admin/users', /^\/admin\/users\/[0-9a-f-]{36}$/),
+      '/admin/integrity',
+      '/admin/privacy',
+      '/account/password',
+      '/account/sessions',
+      device,
+      ...['inspect', 'measure', 'defect', 'files', 'first-use', 'obligations', 'register', 'lock'].map((p) => `${device}/${p}`),
+    ];
+    expect(new Set(paths).size).toBe(paths.length);
+    const report: string[] = [];
+    const check = async (path: string) => {
+      const res = await page.goto(`${server.baseUrl}${path}`);
+      expect(res?.status(), path).toBe(200);
+      for (const v of await violations(page)) report.push(`${path}: ${v}`);
+    };
+    for (const path of paths) await check(path);
+    // Locked (the lock page is the last one open): the device page's warning, the list of locks, the release form.
+    await page.fill('#reason', 'Gehäuse gerissen');
+    await Promise.all([page.waitForURL(/locked=1/), page.click('main button[type=submit]')]);
+    for (const path of [device, '/locks', `${device}/release`]) await check(path);
+    expect(report, report.join('\n')).toEqual([]);
+  });
+
+  it.each(sizes)('the device page as a nurse, and the login page, $name', async ({ size, locale }) => {
+    const anonymous = await (await context(size, locale)).newPage();
+    await anonymous.goto(`${server.baseUrl}/login`);
+    const report = (await violations(anonymous)).map((v) => `/login: ${v}`);
+
+    const page = await openAs(await context(size, locale), server.baseUrl, 'pflege@demo.medreg', '/scan');
+    const device = await firstLink(page, '/devices', /^\/d\/[^/]+$/);
+    for (const path of ['/scan', '/devices', device]) {
+      const res = await page.goto(`${server.baseUrl}${path}`);
+      expect(res?.status(), path).toBe(200);
+      for (const v of await violations(page)) report.push(`${path}: ${v}`);
+    }
+    expect(report, report.join('\n')).toEqual([]);
+  });
+});
