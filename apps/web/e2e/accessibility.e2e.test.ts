@@ -113,7 +113,16 @@ describe.runIf(mainPass)('accessibility (axe-core, WCAG 2.1 AA)', () => {
       for (const v of await violations(page)) report.push(`${path}: ${v}`);
     };
     for (const path of paths) await check(path);
-    // Locked (the lock page is the last one open): the device page's warning, the list of locks, the release form.
+    // Forms sent empty: the messages, aria-invalid and aria-describedby the errors add.
+    for (const path of ['/devices/new', `${device}/defect`, `${device}/inspect`, '/account/password']) {
+      await page.goto(`${server.baseUrl}${path}`);
+      await page.waitForLoadState('networkidle');
+      await page.locator('main form[novalidate] button[type=submit]').first().click();
+      await page.waitForSelector('main [aria-invalid=true], main [role=alert]');
+      for (const v of await violations(page)) report.push(`${path}, sent empty: ${v}`);
+    }
+    // Locked: the device page's warning, the list of locks, the release form.
+    await page.goto(`${server.baseUrl}${device}/lock`);
     await page.fill('#reason', 'Gehäuse gerissen');
     await Promise.all([page.waitForURL(/locked=1/), page.click('main button[type=submit]')]);
     for (const path of [device, '/locks', `${device}/release`]) await check(path);
