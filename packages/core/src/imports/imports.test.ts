@@ -387,7 +387,7 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
     expect(same).toHaveLength(1);
     // Exactly one of the two won: the import (and the form was refused), or the form (and the import wrote nothing).
     if (progress.phase === 'done') expect(form).not.toBe('saved');
-    else expect([form, progress.created, progress.error]).toEqual(['saved', 0, 'The file has 1 problems. Nothing was imported.']);
+    else expect([form, progress.created, progress.error]).toEqual(['saved', 0, 'The file has 1 problem. Nothing was imported.']);
   });
 
   it('a failure while writing (after the first batch) writes nothing and marks the run failed', async () => {
