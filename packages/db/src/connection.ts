@@ -58,6 +58,7 @@ export function pgTypes(): pg.CustomTypesConfig {
 export function createDb(config: DbConfig = {}): Db {
   if (isPostgresUrl(config.databaseUrl)) {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, types: pgTypes(), max: 10 });
+    pool.on('connect', runNamedStatements);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const authPool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
     // An idle connection that the server drops (restart, failover) must not crash the process;
@@ -110,6 +111,40 @@ export function createDb(config: DbConfig = {}): Db {
  * can run at once. Transactions are other Kysely instances and are not here.
  */
 export const directSqlite = new WeakMap<Kysely<Database>, { database: SQLite.Database; statements: SqliteDatabase }>();
+
+/**
+ * Kysely sends every statement unnamed, so PostgreSQL parses and plans it on every call, which took more time than
+ * running it on a scan's verdict. A named statement is parsed once per connection, and its plan is kept where
+ * PostgreSQL finds a generic plan no worse than planning anew. A text is named the second time it runs (so one-off
+ * texts, such as a batch insert of a given length, are not), up to MAX_NAMED texts per process: a named statement stays
+ * on every connection that ran it until the connection closes.
+ */
+const MAX_NAMED = 300;
+const MAX_WAITING = 5000;
+const pgNames = new Map<string, string>();
+const seenOnce = new Set<string>();
+const NAMEABLE = /^\s*(select|insert|update|delete|with)\b/i;
+
+export function pgStatementName(text: string): string | undefined {
+  const name = pgNames.get(text);
+  if (name || pgNames.size >= MAX_NAMED || !NAMEABLE.test(text)) return name;
+  if (!seenOnce.delete(text)) {
+    if (seenOnce.size < MAX_WAITING) seenOnce.add(text);
+    return undefined;
+  }
+  const named = `medreg_${pgNames.size}`;
+  pgNames.set(text, named);
+  return named;
+}
+
+/** Makes a new pool client run repeated statements as named ones (pg parses each once per client). */
+function runNamedStatements(client: pg.PoolClient) {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((text: unknown, ...rest: unknown[]) => {
+    const name = typeof text === 'string' && rest.length === 1 && Array.isArray(rest[0]) ? pgStatementName(text) : undefined;
+    return name ? query({ name, text, values: rest[0] }) : query(text, ...rest);
+  }) as typeof client.query;
+}
 
 /** How long better-sqlite3 may block the event loop waiting for a lock, and how long a writer waits in all. */
 const SYNC_BUSY_MS = 20;

@@ -91,6 +91,18 @@ describe.each(testDialects)('prepared queries (%s)', (dialect) => {
     await trx;
   });
 
+  it.runIf(dialect === 'postgres')('on PostgreSQL a statement that runs again is named, parsed once per connection; one run once is not', async () => {
+    const named = await t.db.transaction().execute(async (trx) => {
+      for (const country of ['DE', 'NL', 'DE']) await byCountry.all(trx, { country, limit: 5 });
+      await trx.selectFrom('manufacturers').select('address').where('name', '=', 'GE').execute();
+      const { rows } = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(trx);
+      return rows;
+    });
+    const byCountryText = /^select "id", "name" from "manufacturers" where "country" = \$1/;
+    expect(named.filter((r) => byCountryText.test(r.statement))).toEqual([{ name: expect.stringMatching(/^medreg_\d+$/), statement: expect.any(String) }]);
+    expect(named.filter((r) => r.statement.includes('"address"'))).toEqual([]);
+  });
+
   it('refuses a builder that tests a value instead of using it, or puts it into the SQL text', async () => {
     const tests = prepared((db, p: { country: string; all: boolean }) =>
       db.selectFrom('manufacturers').select('id').$if(!p.all, (qb) => qb.where('country', '=', p.country)),
