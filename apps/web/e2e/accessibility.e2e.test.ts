@@ -141,6 +141,32 @@ describe.runIf(mainPass)('accessibility (axe-core, WCAG 2.1 AA)', () => {
     expect(report, report.join('\n')).toEqual([]);
   });
 
+  // The import's answers appear after a step: the column assignment refused, then the problems of the dry run (on a
+  // phone stacked as blocks, without the table's header row).
+  it.each(sizes)('the import’s refusal and problem list, as a manager, $name', async ({ size, locale }) => {
+    const page = await openAs(await context(size, locale), server.baseUrl, 'manager@demo.medreg', '/import');
+    const file = ['Inv.-Nr.;Hersteller;Modell;Ort;Station', 'A11Y-1;B. Braun Melsungen AG;Perfusor Space;Klinikum Nord;Kinderintensivüberwachungsstation'];
+    await page.setInputFiles('#file', { name: 'liste.csv', mimeType: 'text/csv', buffer: Buffer.from(file.join('\n')) });
+    await Promise.all([page.waitForURL((u) => u.searchParams.has('upload')), page.click('form[action="?/upload"] button[type=submit]')]);
+    await page.click('button[value=check]');
+    await page.waitForSelector('#mapping-error');
+    const report = (await violations(page)).map((v) => `column not assigned: ${v}`);
+    await page.selectOption('#map-3', 'site');
+    await page.click('button[value=check]');
+    await page.waitForSelector('table.problems');
+    for (const v of await violations(page)) report.push(`problems: ${v}`);
+    expect(report, report.join('\n')).toEqual([]);
+    // Stacked as blocks on a phone, it is still a table to a screen reader: Chromium's own accessibility tree (which
+    // keeps a table's roles whatever its CSS display; this holds the markup to a table with its header row).
+    const cdp = await page.context().newCDPSession(page);
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { role?: { value: string }; name?: { value: string } }[] };
+    const roles = nodes.map((n) => n.role?.value);
+    expect(nodes.find((n) => n.role?.value === 'table')?.name?.value).toBe(await page.textContent('#problems-title'));
+    expect(roles.filter((r) => r === 'columnheader')).toHaveLength(3);
+    expect(roles.filter((r) => r === 'row')).toHaveLength(2);
+    expect(roles.filter((r) => r === 'cell')).toHaveLength(3);
+  });
+
   it.each(sizes)('the device page as a nurse, and the login page, $name', async ({ size, locale }) => {
     const anonymous = await (await context(size, locale)).newPage();
     await anonymous.goto(`${server.baseUrl}/login`);
