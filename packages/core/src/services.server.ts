@@ -22,6 +22,8 @@ export interface AppConfig {
   sessionIdleMinutes?: number;
   /** Sign-in attempts per client address and time. */
   signInLimit?: SignInLimit;
+  /** PostgreSQL: send statements that run again as named statements (`PG_NAMED_STATEMENTS=off` turns it off). */
+  pgNamedStatements?: boolean;
   now?: () => Date;
 }
 
@@ -36,6 +38,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedDemo: env.SEED_DEMO !== 'false',
     sessionIdleMinutes: idleMinutesFrom(env.SESSION_IDLE_MINUTES),
     signInLimit: signInLimitFrom(env.SIGN_IN_RATE_LIMIT),
+    pgNamedStatements: env.PG_NAMED_STATEMENTS !== 'off',
   };
 }
 
@@ -56,7 +59,7 @@ export interface App {
 /** Opens the database, migrates it, seeds the demo hospital if empty, and wires the services. */
 export async function startApp(config: AppConfig): Promise<App> {
   mkdirSync(config.dataDir, { recursive: true });
-  const database = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, checkpointInBackground: true });
+  const database = createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, checkpointInBackground: true, namedStatements: config.pgNamedStatements });
   await migrateToLatest(database.db);
   const auth = createAuth({
     authDb: database.authDb,

@@ -17,6 +17,12 @@ export interface DbConfig {
   readonly?: boolean;
   /** SQLite only: checkpoint the write-ahead log in a worker thread instead of in the committing request (the server). */
   checkpointInBackground?: boolean;
+  /**
+   * PostgreSQL only, default true: statements that run again are sent as named statements. Off behind a pooler that
+   * hands a server connection to another client per transaction without tracking them (PgBouncer before 1.21, or
+   * without `max_prepared_statements`).
+   */
+  namedStatements?: boolean;
 }
 
 export interface Db {
@@ -58,7 +64,7 @@ export function pgTypes(): pg.CustomTypesConfig {
 export function createDb(config: DbConfig = {}): Db {
   if (isPostgresUrl(config.databaseUrl)) {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, types: pgTypes(), max: 10 });
-    pool.on('connect', runNamedStatements);
+    if (config.namedStatements !== false) pool.on('connect', runNamedStatements);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const authPool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
     // An idle connection that the server drops (restart, failover) must not crash the process;

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepared } from './prepared.js';
-import { createTestDb, testDialects, type TestDb } from './testing.js';
+import { createDb } from './connection.js';
+import { migrateToLatest } from './migrate.js';
+import { createPgDatabase, createTestDb, testDialects, type TestDb } from './testing.js';
 
 const makers = [
   { id: 'm1', name: 'Dräger', address: 'Lübeck', country: 'DE' },
@@ -101,6 +103,22 @@ describe.each(testDialects)('prepared queries (%s)', (dialect) => {
     const byCountryText = /^select "id", "name" from "manufacturers" where "country" = \$1/;
     expect(named.filter((r) => byCountryText.test(r.statement))).toEqual([{ name: expect.stringMatching(/^medreg_\d+$/), statement: expect.any(String) }]);
     expect(named.filter((r) => r.statement.includes('"address"'))).toEqual([]);
+  });
+
+  it.runIf(dialect === 'postgres')('with named statements off (behind a pooler that does not track them) nothing is named', async () => {
+    const pgDb = await createPgDatabase();
+    const plain = createDb({ databaseUrl: pgDb.url, namedStatements: false });
+    try {
+      await migrateToLatest(plain.db);
+      const named = await plain.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < 3; i++) await byCountry.all(trx, { country: 'DE', limit: 5 });
+        return (await sql<{ name: string }>`select name from pg_prepared_statements`.execute(trx)).rows;
+      });
+      expect(named).toEqual([]);
+    } finally {
+      await plain.close();
+      await pgDb.drop();
+    }
   });
 
   it('refuses a builder that tests a value instead of using it, or puts it into the SQL text', async () => {
