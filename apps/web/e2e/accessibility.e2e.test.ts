@@ -143,11 +143,15 @@ describe.runIf(mainPass)('accessibility (axe-core, WCAG 2.1 AA)', () => {
 
   // The import's answers appear after a step: the column assignment refused, then the problems of the dry run (on a
   // phone stacked as blocks, without the table's header row).
-  it.each(sizes)('the import’s refusal and problem list, as a manager, $name', async ({ size, locale }) => {
+  it.each(sizes)('the import’s refusal, problem list and finished import, as a manager, $name', async ({ name, size, locale }) => {
     const page = await openAs(await context(size, locale), server.baseUrl, 'manager@demo.medreg', '/import');
-    const file = ['Inv.-Nr.;Hersteller;Modell;Ort;Station', 'A11Y-1;B. Braun Melsungen AG;Perfusor Space;Klinikum Nord;Kinderintensivüberwachungsstation'];
-    await page.setInputFiles('#file', { name: 'liste.csv', mimeType: 'text/csv', buffer: Buffer.from(file.join('\n')) });
-    await Promise.all([page.waitForURL((u) => u.searchParams.has('upload')), page.click('form[action="?/upload"] button[type=submit]')]);
+    const upload = async (ward: string) => {
+      const file = ['Inv.-Nr.;Hersteller;Modell;Ort;Station', `A11Y-${name};B. Braun Melsungen AG;Perfusor Space;Klinikum Nord;${ward}`];
+      await page.setInputFiles('#file', { name: 'liste.csv', mimeType: 'text/csv', buffer: Buffer.from(file.join('\n')) });
+      const before = page.url();
+      await Promise.all([page.waitForURL((u) => u.searchParams.has('upload') && u.href !== before), page.click('form[action="?/upload"] button[type=submit]')]);
+    };
+    await upload('Kinderintensivüberwachungsstation');
     await page.click('button[value=check]');
     await page.waitForSelector('#mapping-error');
     const report = (await violations(page)).map((v) => `column not assigned: ${v}`);
@@ -165,6 +169,16 @@ describe.runIf(mainPass)('accessibility (axe-core, WCAG 2.1 AA)', () => {
     expect(roles.filter((r) => r === 'columnheader')).toHaveLength(3);
     expect(roles.filter((r) => r === 'row')).toHaveLength(2);
     expect(roles.filter((r) => r === 'cell')).toHaveLength(3);
+
+    // Corrected and imported: the progress bar and the result.
+    await upload('Kardiologie 3B');
+    await page.selectOption('#map-3', 'site');
+    await page.click('button[value=check]');
+    await page.waitForSelector('button[value=start]');
+    await Promise.all([page.waitForURL(/\/import\/[0-9a-f-]{36}$/), page.click('button[value=start]')]);
+    await page.waitForSelector('.alert.ok');
+    const done = await violations(page);
+    expect(done, done.join('\n')).toEqual([]);
   });
 
   it.each(sizes)('the device page as a nurse, and the login page, $name', async ({ size, locale }) => {
