@@ -1,4 +1,5 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, get as httpGet, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -216,5 +217,54 @@ describe('the sign-in form', () => {
     });
     expect(api.status).toBe(429);
     await ctx.close();
+  });
+});
+
+describe('compressed answers (shared hospital Wi-Fi)', () => {
+  /** A GET through plain node:http, so the bytes are those on the wire (fetch would unpack them). */
+  const raw = (path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      httpGet(`${server.baseUrl}${path}`, { headers: { cookie, ...headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+
+  it('pages, their data, the API’s JSON and the register’s CSV are gzipped where the browser accepts it, and unpack to the same text', async () => {
+    const sizes: string[] = [];
+    // The register's CSV is written while it is sent (a stream without a length): it is gzipped as it streams.
+    for (const path of ['/devices', '/devices/__data.json', `/trpc/devices.list${q({ pageSize: 50 })}`, '/api/register/devices.csv']) {
+      const plain = await raw(path, {});
+      const packed = await raw(path, { 'accept-encoding': 'gzip, deflate, br' });
+      expect([plain.status, packed.status], path).toEqual([200, 200]);
+      expect(plain.headers['content-encoding'], path).toBeUndefined();
+      expect(packed.headers['content-encoding'], path).toBe('gzip');
+      expect(packed.headers.vary, path).toMatch(/Accept-Encoding/i);
+      const text = gunzipSync(packed.body).toString('utf8');
+      // The page's nonce-free HTML and the JSON are the same with and without gzip (the list is not changing meanwhile).
+      expect(text, path).toBe(plain.body.toString('utf8'));
+      expect(packed.body.length, path).toBeLessThan(plain.body.length / 3);
+      sizes.push(`${path}: ${plain.body.length} -> ${packed.body.length} bytes`);
+    }
+    console.log(sizes.join('\n'));
+  });
+
+  it('a browser that refuses gzip gets plain text; small answers, PDFs and the pages holding sign-in secrets stay plain', async () => {
+    expect((await raw('/devices', { 'accept-encoding': 'gzip;q=0, identity' })).headers['content-encoding']).toBeUndefined();
+    expect((await raw('/api/health', { 'accept-encoding': 'gzip' })).headers['content-encoding']).toBeUndefined();
+    const pdf = await raw(`/api/labels.pdf?deviceId=${deviceId}&layout=single`, { 'accept-encoding': 'gzip' });
+    expect([pdf.status, pdf.headers['content-type'], pdf.headers['content-encoding']]).toEqual([200, 'application/pdf', undefined]);
+    // The phone sign-in page's QR code holds a sign-in token (a compressed length could give it away: BREACH).
+    const sessions = await raw('/account/sessions', { 'accept-encoding': 'gzip' });
+    expect([sessions.status, sessions.headers['content-encoding']]).toEqual([200, undefined]);
+  });
+
+  it('a page the browser has already is answered 304 with its ETag, gzipped or not', async () => {
+    const first = await raw('/devices', { 'accept-encoding': 'gzip' });
+    const etag = first.headers.etag!;
+    expect(etag).toMatch(/^"/);
+    const again = await raw('/devices', { 'accept-encoding': 'gzip', 'if-none-match': etag });
+    expect([again.status, again.body.length]).toEqual([304, 0]);
   });
 });

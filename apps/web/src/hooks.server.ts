@@ -2,6 +2,7 @@ import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
 import { createCaller, createContext, MAX_REQUEST_BYTES, requestLocale, withClientIp } from '@medreg/core';
 import { translator } from '@medreg/i18n';
 import { appInstance } from '$lib/server/app';
+import { compressed } from '$lib/server/compression';
 import { securityHeadersOnEveryResponse } from '$lib/server/security-headers';
 
 export const init: ServerInit = async () => {
@@ -24,7 +25,8 @@ export const handle: Handle = async ({ event, resolve }) => {
     const message = translator(requestLocale(event.request.headers))('errors.requestTooLarge', { mb: MAX_REQUEST_BYTES / 1024 / 1024 });
     return new Response(message, { status: 413, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   }
-  if (API.test(event.url.pathname)) return api.fetch(withClientIp(event.request, event.getClientAddress()));
+  const path = event.url.pathname;
+  if (API.test(path)) return compressed(event.request, path, await api.fetch(withClientIp(event.request, event.getClientAddress())));
 
   const ctx = await createContext(app.services, event.request.headers);
   event.locals = { ...ctx, api: createCaller(ctx) };
@@ -34,5 +36,5 @@ export const handle: Handle = async ({ event, resolve }) => {
     redirect(303, `/login?next=${encodeURIComponent(next)}${ctx.sessionExpired ? '&expired=1' : ''}`);
   }
   if (ctx.user?.mustChangePassword && !BEFORE_OWN_PASSWORD.has(event.url.pathname)) redirect(303, '/account/password');
-  return resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', ctx.locale) });
+  return compressed(event.request, path, await resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', ctx.locale) }));
 };
