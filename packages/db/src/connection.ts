@@ -119,21 +119,24 @@ export function createDb(config: DbConfig = {}): Db {
 export const directSqlite = new WeakMap<Kysely<Database>, { database: SQLite.Database; statements: SqliteDatabase }>();
 
 /**
- * Kysely sends every statement unnamed, so PostgreSQL parses and plans it on every call, which took more time than
- * running it on a scan's verdict. A named statement is parsed once per connection, and its plan is kept where
- * PostgreSQL finds a generic plan no worse than planning anew. A text is named the second time it runs (so one-off
- * texts, such as a batch insert of a given length, are not), up to MAX_NAMED texts per process: a named statement stays
- * on every connection that ran it until the connection closes.
+ * Kysely sends every statement unnamed, so PostgreSQL parses and plans it on every call: on a scan's verdict that took
+ * longer than running the statements. A named statement is parsed once per connection, and its plan is kept where
+ * PostgreSQL finds a generic plan no worse than planning anew. A text is named the second time it runs, so one-off
+ * texts are not, and at most MAX_NAMED texts per process, because a named statement stays on every connection that ran
+ * it until the connection closes. Long texts (a multi-row insert of a batch, whose last batch has a length of its own)
+ * are neither named nor remembered: parsing is little beside running them.
  */
 const MAX_NAMED = 300;
+/** Texts seen once, remembered for a second run. */
 const MAX_WAITING = 5000;
+const MAX_TEXT = 4000;
 const pgNames = new Map<string, string>();
 const seenOnce = new Set<string>();
 const NAMEABLE = /^\s*(select|insert|update|delete|with)\b/i;
 
-export function pgStatementName(text: string): string | undefined {
+function pgStatementName(text: string): string | undefined {
   const name = pgNames.get(text);
-  if (name || pgNames.size >= MAX_NAMED || !NAMEABLE.test(text)) return name;
+  if (name || pgNames.size >= MAX_NAMED || text.length > MAX_TEXT || !NAMEABLE.test(text)) return name;
   if (!seenOnce.delete(text)) {
     if (seenOnce.size < MAX_WAITING) seenOnce.add(text);
     return undefined;
