@@ -70,5 +70,6 @@ export async function compressed(request: Request, path: string, response: Respo
   if (short) return new Response(body, init);
   init.headers.set('content-encoding', 'gzip');
   init.headers.delete('content-length');
-  return new Response(body.pipeThrough(new CompressionStream('gzip')), init);
+  // Widened to what CompressionStream's types take (any buffer); a body's chunks are bytes.
+  return new Response((body as ReadableStream<BufferSource>).pipeThrough(new CompressionStream('gzip')), init);
 }
