@@ -260,7 +260,7 @@ describe('compressed answers (shared hospital Wi-Fi)', () => {
     expect([sessions.status, sessions.headers['content-encoding']]).toEqual([200, undefined]);
   });
 
-  it('a page the browser has already is answered 304 with its ETag, gzipped or not', async () => {
+  it('a page the browser already has is answered 304 when asked with its ETag and gzip accepted', async () => {
     const first = await raw('/devices', { 'accept-encoding': 'gzip' });
     const etag = first.headers.etag!;
     expect(etag).toMatch(/^"/);

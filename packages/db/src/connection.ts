@@ -127,8 +127,8 @@ export const directSqlite = new WeakMap<Kysely<Database>, { database: SQLite.Dat
  * are neither named nor remembered: parsing is little beside running them.
  */
 const MAX_NAMED = 300;
-/** Texts seen once, remembered for a second run. */
-const MAX_WAITING = 5000;
+/** Texts seen once, remembered for a second run (at most 1,000 of up to 4,000 characters). */
+const MAX_WAITING = 1000;
 const MAX_TEXT = 4000;
 const pgNames = new Map<string, string>();
 const seenOnce = new Set<string>();
@@ -138,7 +138,9 @@ function pgStatementName(text: string): string | undefined {
   const name = pgNames.get(text);
   if (name || pgNames.size >= MAX_NAMED || text.length > MAX_TEXT || !NAMEABLE.test(text)) return name;
   if (!seenOnce.delete(text)) {
-    if (seenOnce.size < MAX_WAITING) seenOnce.add(text);
+    // Full of one-off texts: start again, so that a statement first run later can still be named.
+    if (seenOnce.size >= MAX_WAITING) seenOnce.clear();
+    seenOnce.add(text);
     return undefined;
   }
   const named = `medreg_${pgNames.size}`;
