@@ -221,6 +221,7 @@ export const de: Catalog = {
     lockedBy: 'Gesperrt von',
     lockedAt: 'Gesperrt am',
     scan: 'Scannen für den aktuellen Status',
+    qrAlt: 'QR-Code, der den aktuellen Status des Geräts öffnet: {{url}}',
     release: 'Freigabe',
     releasedBy: 'Freigegeben von',
     releasedAt: 'Datum',

@@ -220,6 +220,7 @@ export const en = {
     lockedBy: 'Locked by',
     lockedAt: 'Locked at',
     scan: 'Scan for the current status',
+    qrAlt: 'QR code that opens the current status of the device: {{url}}',
     release: 'Release',
     releasedBy: 'Released by',
     releasedAt: 'Date',

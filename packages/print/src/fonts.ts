@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import * as fontkit from 'fontkit';
 import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
+import { say, startStructure } from './tags.js';
 
 // DejaVu covers umlauts, dashes and symbols; embedding it also keeps pdfkit from ever loading its Helvetica
 // AFM files, which are missing once the server is bundled.
@@ -24,11 +25,15 @@ export const DASH = '–';
 
 export type Doc = PDFKit.PDFDocument;
 
-/** A PDF document that knows only the embedded DejaVu fonts, and a promise of its bytes once it is ended. */
-export function openDocument(options: PDFKit.PDFDocumentOptions): { doc: Doc; done: Promise<Buffer> } {
+/**
+ * A PDF document that knows only the embedded DejaVu fonts, tagged for screen readers (see tags.ts) unless asked
+ * not to be, and a promise of its bytes once it is ended. Viewers show its title, not the file name.
+ */
+export function openDocument(options: PDFKit.PDFDocumentOptions, { tagged = true } = {}): { doc: Doc; done: Promise<Buffer> } {
   const regular = forDocument(REGULAR_FONT);
-  const doc = new PDFDocument({ ...options, font: regular as unknown as string });
+  const doc = new PDFDocument({ ...options, font: regular as unknown as string, tagged, displayTitle: true, pdfVersion: '1.7' });
   doc.registerFont(REGULAR, regular).registerFont(BOLD, forDocument(BOLD_FONT));
+  if (tagged) startStructure(doc);
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -56,8 +61,8 @@ export function lines(doc: Doc, text: string, width: number, maxLines: number): 
 }
 
 /**
- * Writes text in at most maxLines lines, cut with an ellipsis, and returns the height used. Passing a height
- * also stops pdfkit from continuing on a second page.
+ * Writes text in at most maxLines lines, cut with an ellipsis, as a paragraph of the open structure element (see
+ * tags.ts), and returns the height used. Passing a height also stops pdfkit from continuing on a second page.
  */
 export function write(
   doc: Doc,
@@ -70,7 +75,7 @@ export function write(
 ): number {
   const lineHeight = doc.currentLineHeight(true);
   // Half a line of slack: pdfkit decides on the ellipsis by comparing float positions with this height.
-  doc.text(flatten(text), x, y, { width, height: (maxLines + 0.5) * lineHeight, ellipsis: true, align });
+  say(doc, flatten(text), x, y, { width, height: (maxLines + 0.5) * lineHeight, ellipsis: true, align });
   return lines(doc, text, width, maxLines) * lineHeight;
 }
 

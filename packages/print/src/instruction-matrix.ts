@@ -1,5 +1,6 @@
 import { formatDate, translator, type Locale, type Translate } from '@medreg/i18n';
 import { BOLD, INK, REGULAR, type Doc, fitSize, lines, openDocument, style, write } from './fonts.js';
+import { artifact, heads, inside, leaf } from './tags.js';
 
 export type MatrixCellState = 'current' | 'expiring' | 'expired' | 'outdated' | 'missing';
 
@@ -75,7 +76,7 @@ export function writeRight(doc: Doc, text: string, right: number, y: number, max
 
 /** A cell: pale fill inset by half a point, so white seams separate neighbours, and its text centred. */
 function drawCell(doc: Doc, state: MatrixCellState, text: string, x: number, y: number, width: number, height: number) {
-  doc.rect(x + 0.5, y + 0.5, width - 1, height - 1).fill(STATE_FILL[state]);
+  artifact(doc, () => doc.rect(x + 0.5, y + 0.5, width - 1, height - 1).fill(STATE_FILL[state]));
   const font = state === 'expiring' || state === 'missing' ? REGULAR : BOLD;
   const size = state === 'current' ? CELL_SIZE + 1.5 : CELL_SIZE;
   // Shrink rather than cut: a long English "until" date must stay whole.
@@ -184,13 +185,18 @@ export async function renderInstructionMatrix(data: InstructionMatrixPdfData): P
     const { from, to } = chunks[page.chunk]!;
     const tableWidth = NAME_WIDTH + (to - from) * columnWidth;
 
-    // Title block: title and date on the left, the model range on the right when the table is split.
-    style(doc, BOLD, 15);
-    write(doc, title, MARGIN, MARGIN, contentWidth * 0.6, 1);
-    style(doc, BOLD, 10);
-    writeRight(doc, t('instructionPdf.asOf', { date: longDate(locale, data.generatedOn) }), MARGIN + contentWidth, MARGIN + 3, contentWidth * 0.4);
-    style(doc, REGULAR, 9.5);
-    write(doc, data.scope, MARGIN, MARGIN + titleHeight, contentWidth * 0.7, 1);
+    // Title block: title and date on the left, the model range on the right when the table is split. Read on the
+    // first page; on the others it is furniture like the legend and the footer.
+    const first = index === 0;
+    const furniture = <T>(draw: () => T) => (first ? draw() : artifact(doc, draw, 'Pagination'));
+    furniture(() => {
+      style(doc, BOLD, 15);
+      leaf(doc, 'H1', () => write(doc, title, MARGIN, MARGIN, contentWidth * 0.6, 1));
+      style(doc, BOLD, 10);
+      writeRight(doc, t('instructionPdf.asOf', { date: longDate(locale, data.generatedOn) }), MARGIN + contentWidth, MARGIN + 3, contentWidth * 0.4);
+      style(doc, REGULAR, 9.5);
+      write(doc, data.scope, MARGIN, MARGIN + titleHeight, contentWidth * 0.7, 1);
+    });
     if (chunks.length > 1) {
       style(doc, REGULAR, 9.5, LABEL_GREY);
       const range = t('instructionPdf.modelRange', { from: from + 1, to, total: models.length });
@@ -200,78 +206,93 @@ export async function renderInstructionMatrix(data: InstructionMatrixPdfData): P
     if (models.length === 0 || people.length === 0) {
       style(doc, REGULAR, 10);
       write(doc, t('instructionPdf.noData'), MARGIN, tableTop, contentWidth, 2);
-    } else {
+    } else inside(doc, 'Table', () => {
       // Column headers, bottom-aligned so every name sits right above its column.
-      doc.rect(MARGIN, tableTop, tableWidth, headerHeight).fill(HEADER_FILL);
+      artifact(doc, () => doc.rect(MARGIN, tableTop, tableWidth, headerHeight).fill(HEADER_FILL));
       const headerBottom = tableTop + headerHeight - PAD;
-      style(doc, BOLD, CELL_SIZE + 0.5);
-      write(doc, t('instructionPdf.person'), MARGIN + PAD, headerBottom - personLineHeight, NAME_WIDTH - 2 * PAD, 1);
-      for (let m = from; m < to; m++) {
-        const x = MARGIN + NAME_WIDTH + (m - from) * columnWidth;
-        const block = headerBlocks[m]!;
-        const top = headerBottom - block.name.height - block.maker.height - 1;
-        style(doc, BOLD, block.name.size);
-        write(doc, models[m]!.name, x + PAD, top, headerInner, 4);
-        style(doc, REGULAR, block.maker.size, LABEL_GREY);
-        write(doc, models[m]!.manufacturer, x + PAD, top + block.name.height + 1, headerInner, 2);
-        if (m > from) doc.moveTo(x, tableTop + PAD).lineTo(x, tableTop + headerHeight - PAD).stroke('#FFFFFF');
-      }
+      inside(doc, 'TR', () => {
+        style(doc, BOLD, CELL_SIZE + 0.5);
+        leaf(doc, 'TH', () => write(doc, t('instructionPdf.person'), MARGIN + PAD, headerBottom - personLineHeight, NAME_WIDTH - 2 * PAD, 1), heads('Column'));
+        for (let m = from; m < to; m++) {
+          const x = MARGIN + NAME_WIDTH + (m - from) * columnWidth;
+          const block = headerBlocks[m]!;
+          const top = headerBottom - block.name.height - block.maker.height - 1;
+          inside(doc, 'TH', () => {
+            style(doc, BOLD, block.name.size);
+            write(doc, models[m]!.name, x + PAD, top, headerInner, 4);
+            style(doc, REGULAR, block.maker.size, LABEL_GREY);
+            write(doc, models[m]!.manufacturer, x + PAD, top + block.name.height + 1, headerInner, 2);
+          }, heads('Column'));
+          if (m > from) artifact(doc, () => doc.moveTo(x, tableTop + PAD).lineTo(x, tableTop + headerHeight - PAD).stroke('#FFFFFF'));
+        }
+      });
 
       let y = tableTop + headerHeight;
       page.rows.forEach((person, r) => {
-        if ((page.first + r) % 2 === 1) doc.rect(MARGIN, y, NAME_WIDTH, ROW).fill(STRIPE);
-        const nameY = y + (ROW - style(doc, REGULAR, CELL_SIZE + 0.5)) / 2;
-        const nameWidth = NAME_WIDTH - 2 * PAD;
-        if (person.blocked) {
-          // The marker always shows: the name gives way to it and is cut first.
-          style(doc, BOLD, CELL_SIZE + 0.5, LABEL_GREY);
-          const markerWidth = doc.widthOfString(blockedMarker) + 1;
-          style(doc, REGULAR, CELL_SIZE + 0.5, LABEL_GREY);
-          const room = nameWidth - markerWidth - doc.widthOfString(' ');
-          write(doc, person.name, MARGIN + PAD, nameY, room, 1);
-          const used = Math.min(room, doc.widthOfString(person.name)) + doc.widthOfString(' ');
-          style(doc, BOLD, CELL_SIZE + 0.5, LABEL_GREY);
-          write(doc, blockedMarker, MARGIN + PAD + used, nameY, markerWidth, 1);
-        } else {
-          write(doc, person.name, MARGIN + PAD, nameY, nameWidth, 1);
-        }
-        for (let m = from; m < to; m++) {
-          const cell = person.cells[m]!;
-          drawCell(doc, cell.state, cellText(t, locale, cell), MARGIN + NAME_WIDTH + (m - from) * columnWidth, y, columnWidth, ROW);
-        }
-        doc.moveTo(MARGIN, y + ROW).lineTo(MARGIN + NAME_WIDTH, y + ROW).stroke(RULE_GREY);
+        if ((page.first + r) % 2 === 1) artifact(doc, () => doc.rect(MARGIN, y, NAME_WIDTH, ROW).fill(STRIPE));
+        inside(doc, 'TR', () => {
+          const nameY = y + (ROW - style(doc, REGULAR, CELL_SIZE + 0.5)) / 2;
+          const nameWidth = NAME_WIDTH - 2 * PAD;
+          // The name heads its row; the "left" marker is a paragraph of its own in it.
+          inside(doc, 'TH', () => {
+            if (person.blocked) {
+              // The marker always shows: the name gives way to it and is cut first.
+              style(doc, BOLD, CELL_SIZE + 0.5, LABEL_GREY);
+              const markerWidth = doc.widthOfString(blockedMarker) + 1;
+              style(doc, REGULAR, CELL_SIZE + 0.5, LABEL_GREY);
+              const room = nameWidth - markerWidth - doc.widthOfString(' ');
+              write(doc, person.name, MARGIN + PAD, nameY, room, 1);
+              const used = Math.min(room, doc.widthOfString(person.name)) + doc.widthOfString(' ');
+              style(doc, BOLD, CELL_SIZE + 0.5, LABEL_GREY);
+              write(doc, blockedMarker, MARGIN + PAD + used, nameY, markerWidth, 1);
+            } else {
+              write(doc, person.name, MARGIN + PAD, nameY, nameWidth, 1);
+            }
+          }, heads('Row'));
+          for (let m = from; m < to; m++) {
+            const cell = person.cells[m]!;
+            // A check mark is read as what it means.
+            const meaning = cell.state === 'current' ? { actual: t('instructionPdf.states.current') } : {};
+            leaf(doc, 'TD', () => drawCell(doc, cell.state, cellText(t, locale, cell), MARGIN + NAME_WIDTH + (m - from) * columnWidth, y, columnWidth, ROW), meaning);
+          }
+        });
+        artifact(doc, () => doc.moveTo(MARGIN, y + ROW).lineTo(MARGIN + NAME_WIDTH, y + ROW).stroke(RULE_GREY));
         y += ROW;
       });
 
       if (page.summary) {
         y += summaryGap;
-        doc.moveTo(MARGIN, y - summaryGap / 2).lineTo(MARGIN + tableWidth, y - summaryGap / 2).stroke(INK);
+        artifact(doc, () => doc.moveTo(MARGIN, y - summaryGap / 2).lineTo(MARGIN + tableWidth, y - summaryGap / 2).stroke(INK));
         for (const state of COUNTED) {
-          const labelY = y + (ROW - style(doc, BOLD, CELL_SIZE)) / 2;
-          write(doc, t(`instructionPdf.count.${state}`), MARGIN + PAD, labelY, NAME_WIDTH - 2 * PAD, 1);
-          for (let m = from; m < to; m++) {
-            const x = MARGIN + NAME_WIDTH + (m - from) * columnWidth;
-            const n = counts[m]![state];
-            if (n > 0) {
-              doc.rect(x + 0.5, y + 0.5, columnWidth - 1, ROW - 1).fill(STATE_FILL[state]);
-              style(doc, BOLD, CELL_SIZE);
-            } else {
-              style(doc, REGULAR, CELL_SIZE, LABEL_GREY);
+          inside(doc, 'TR', () => {
+            const labelY = y + (ROW - style(doc, BOLD, CELL_SIZE)) / 2;
+            leaf(doc, 'TH', () => write(doc, t(`instructionPdf.count.${state}`), MARGIN + PAD, labelY, NAME_WIDTH - 2 * PAD, 1), heads('Row'));
+            for (let m = from; m < to; m++) {
+              const x = MARGIN + NAME_WIDTH + (m - from) * columnWidth;
+              const n = counts[m]![state];
+              if (n > 0) {
+                artifact(doc, () => doc.rect(x + 0.5, y + 0.5, columnWidth - 1, ROW - 1).fill(STATE_FILL[state]));
+                style(doc, BOLD, CELL_SIZE);
+              } else {
+                style(doc, REGULAR, CELL_SIZE, LABEL_GREY);
+              }
+              leaf(doc, 'TD', () => write(doc, String(n), x, labelY, columnWidth, 1, 'center'));
             }
-            write(doc, String(n), x, labelY, columnWidth, 1, 'center');
-          }
+          });
           y += ROW;
         }
       }
-    }
+    });
 
-    drawLegend(doc, t, MARGIN, footerTop, contentWidth, true);
-    const footerY = PAGE.height - MARGIN - footerLineHeight;
-    style(doc, REGULAR, 6.5, LABEL_GREY);
-    write(doc, t('instructionPdf.footer', { date: longDate(locale, data.generatedOn) }), MARGIN, footerY, contentWidth * 0.75, 1);
-    style(doc, BOLD, 8);
-    const pageNumber = t('instructionPdf.page', { page: index + 1, pages: plan.length });
-    writeRight(doc, pageNumber, MARGIN + contentWidth, PAGE.height - MARGIN - doc.currentLineHeight(true), contentWidth * 0.25);
+    furniture(() => drawLegend(doc, t, MARGIN, footerTop, contentWidth, true));
+    artifact(doc, () => {
+      const footerY = PAGE.height - MARGIN - footerLineHeight;
+      style(doc, REGULAR, 6.5, LABEL_GREY);
+      write(doc, t('instructionPdf.footer', { date: longDate(locale, data.generatedOn) }), MARGIN, footerY, contentWidth * 0.75, 1);
+      style(doc, BOLD, 8);
+      const pageNumber = t('instructionPdf.page', { page: index + 1, pages: plan.length });
+      writeRight(doc, pageNumber, MARGIN + contentWidth, PAGE.height - MARGIN - doc.currentLineHeight(true), contentWidth * 0.25);
+    }, 'Pagination');
   });
 
   doc.end();

@@ -9,7 +9,8 @@ import {
   type InstructionRecordPdfData,
   type MatrixCellState,
 } from './index.js';
-import { fontsOf, pageCount, run, textOf } from './testing.js';
+import { fontsOf, pageCount, rolesOf, run, structureOf, textOf, untaggedWords } from './testing.js';
+import { translator } from '@medreg/i18n';
 
 // Both PDFs are read back with poppler, as a person would read the printout: text, pages, fonts, positions.
 const dir = mkdtempSync(join(tmpdir(), 'instruction-pdfs-'));
@@ -179,6 +180,49 @@ describe('renderInstructionMatrix', () => {
     expect(occurrences(all, 'Anzahl nicht eingewiesen')).toBe(1);
     expect(texts.at(-1)).toContain('Anzahl nicht eingewiesen');
     expect(occurrences(all, '(gesperrt) ')).toBeGreaterThanOrEqual(3); // two blocked people plus the legend
+  });
+
+  it('is tagged for screen readers: one table per page, names heading their rows, a check read as its meaning', async () => {
+    const people = Array.from({ length: 120 }, (_, i) => ({
+      name: `Person${String(i + 1).padStart(3, '0')}, Anna`,
+      blocked: i % 50 === 7,
+      cells: matrix.models.map((_, m) => cell((['current', 'missing', 'expired'] as const)[(i + m) % 3]!, '2027-01-01')),
+    }));
+    const pdf = await save('matrix-tagged', renderInstructionMatrix({ ...matrix, people }));
+    const pages = pageCount(pdf);
+
+    expect(run('pdfinfo', pdf)).toMatch(/^Tagged:\s+yes$/m);
+    const roles = rolesOf(pdf);
+    expect(roles.filter((role) => role === 'H1')).toHaveLength(1);
+    expect(roles.filter((role) => role === 'Table')).toHaveLength(pages);
+    // Per page a header row (person and five models); per person a row headed by the name; four count rows at the end.
+    expect(roles.filter((role) => role === 'TH')).toHaveLength(pages * 6 + 120 + 4);
+    expect(roles.filter((role) => role === 'TD')).toHaveLength((120 + 4) * 5);
+    const tree = structureOf(pdf);
+    for (const person of people) expect(tree).toContain(`"${person.name}"`);
+    expect(tree).toMatch(/\/ActualText \(gültig\)|"✓"/);
+    // Skipped: only what repeats on every page (title block, legend, footer).
+    const t = translator('de');
+    const furniture = new Set(
+      [
+        t('instructionPdf.matrixTitle'),
+        t('instructionPdf.asOf', { date: '12.03.2026' }),
+        matrix.scope,
+        t('instructionPdf.footer', { date: '12.03.2026' }),
+        t('instructionPdf.page', { page: 0, pages: 0 }),
+        t('instructionPdf.legend.title'),
+        t('instructionPdf.legend.untilSample'),
+        t('instructionPdf.blocked'),
+        '✓',
+        ...(['current', 'expiring', 'expired', 'outdated', 'missing', 'blocked'] as const).map((state) => t(`instructionPdf.legend.${state}`)),
+        ...(['expired', 'outdated', 'missing'] as const).map((state) => t(`instructionPdf.cell.${state}`)),
+      ]
+        .join(' ')
+        .split(/\s+/),
+    );
+    const skipped = untaggedWords(pdf);
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.filter((word) => !furniture.has(word) && !/^\d+$/.test(word))).toEqual([]);
   });
 
   it('splits 40 models into column chunks without losing a model, and keeps each cell under its model', async () => {
@@ -394,6 +438,39 @@ describe('renderInstructionRecord', () => {
 });
 
 describe('fonts', () => {
+  it('is tagged for screen readers: the tables of the record have column headers, repeated headers and footers are skipped', async () => {
+    const instructions = Array.from({ length: 120 }, (_, i) => instruction({ model: `Modell${String(i + 1).padStart(3, '0')}` }));
+    const pdf = await save('record-tagged', renderInstructionRecord({ ...record, instructions }));
+    expect(pageCount(pdf)).toBeGreaterThan(2);
+
+    expect(run('pdfinfo', pdf)).toMatch(/^Tagged:\s+yes$/m);
+    const roles = rolesOf(pdf);
+    expect(roles.slice(0, 2)).toEqual(['Document', 'H1']);
+    expect(roles.filter((role) => role === 'H2')).toHaveLength(1);
+    expect(roles.filter((role) => role === 'Table')).toHaveLength(2);
+    // Header cells once per table, however many pages the table runs over.
+    expect(roles.filter((role) => role === 'TH')).toHaveLength(8 + 4);
+    expect(roles.filter((role) => role === 'TR')).toHaveLength(1 + 120 + 1 + 1);
+    const tree = structureOf(pdf);
+    // The model and its manufacturer are read as two paragraphs of the cell, not run into one word.
+    expect(tree).toContain('"Modell001"');
+    expect(tree).toContain('"B. Braun Melsungen AG"');
+    const t = translator('de');
+    const furniture = new Set(
+      [
+        `${t('instructionPdf.recordTitle')} – ${record.person.name}`,
+        t('instructionPdf.footer', { date: '12.03.2026' }),
+        t('instructionPdf.page', { page: 0, pages: 0 }),
+        ...[t('instructionPdf.model'), t('instructionPdf.instructedOn'), t('instructionPdf.instructor'), t('instructionPdf.method'), t('instructionPdf.softwareVersion'), t('instructionPdf.validUntil'), t('instructionPdf.state'), t('instructionPdf.confirmation')],
+      ]
+        .join(' ')
+        .split(/\s+/),
+    );
+    const skipped = untaggedWords(pdf);
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.filter((word) => !furniture.has(word) && !/^\d+$/.test(word))).toEqual([]);
+  });
+
   it('embeds the DejaVu fonts and no standard font in both PDFs', async () => {
     for (const pdf of [await save('fonts-matrix', renderInstructionMatrix(matrix)), await save('fonts-record', renderInstructionRecord(record))]) {
       const fonts = fontsOf(pdf);

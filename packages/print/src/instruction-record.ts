@@ -9,6 +9,7 @@ import {
   writeRight,
   type MatrixCellState,
 } from './instruction-matrix.js';
+import { artifact, heads, inside, leaf } from './tags.js';
 
 export interface InstructionRecordPdfData {
   locale: 'de' | 'en';
@@ -88,31 +89,43 @@ class Table<Row> {
     return 2 * PAD + Math.max(...this.columns.map((c) => this.cellHeight(c.pieces(row), c.width)));
   }
 
-  drawHeader(y: number): number {
+  /** The header row; repeated on a later page it is page furniture, which a screen reader skips. */
+  drawHeader(y: number, repeated = false): number {
+    if (repeated) return artifact(this.doc, () => this.drawHeader(y), 'Pagination');
     const height = this.headerHeight();
     const width = this.columns.reduce((sum, c) => sum + c.width, 0);
-    this.doc.rect(MARGIN, y, width, height).fill(HEADER_FILL);
-    let x = MARGIN;
-    for (const c of this.columns) {
-      const textHeight = this.cellHeight([{ text: c.header, font: BOLD, size: SIZE - 1 }], c.width);
-      this.drawPieces([{ text: c.header, font: BOLD, size: SIZE - 1 }], x, y + height - PAD - textHeight, c.width);
-      x += c.width;
-    }
+    artifact(this.doc, () => this.doc.rect(MARGIN, y, width, height).fill(HEADER_FILL));
+    inside(this.doc, 'TR', () => {
+      let x = MARGIN;
+      for (const c of this.columns) {
+        const textHeight = this.cellHeight([{ text: c.header, font: BOLD, size: SIZE - 1 }], c.width);
+        inside(this.doc, 'TH', () => this.drawPieces([{ text: c.header, font: BOLD, size: SIZE - 1 }], x, y + height - PAD - textHeight, c.width), heads('Column'));
+        x += c.width;
+      }
+    });
     return height;
   }
 
   drawRow(row: Row, y: number, striped: boolean): number {
     const height = this.rowHeight(row);
     const width = this.columns.reduce((sum, c) => sum + c.width, 0);
-    if (striped) this.doc.rect(MARGIN, y, width, height).fill(STRIPE);
-    let x = MARGIN;
-    for (const c of this.columns) {
-      const fill = c.fill?.(row);
-      if (fill) this.doc.rect(x + 0.5, y + 0.5, c.width - 1, height - 1).fill(fill);
-      this.drawPieces(c.pieces(row), x, y + PAD, c.width);
-      x += c.width;
-    }
-    this.doc.moveTo(MARGIN, y + height).lineTo(MARGIN + width, y + height).stroke(RULE_GREY);
+    artifact(this.doc, () => {
+      if (striped) this.doc.rect(MARGIN, y, width, height).fill(STRIPE);
+      let x = MARGIN;
+      for (const c of this.columns) {
+        const fill = c.fill?.(row);
+        if (fill) this.doc.rect(x + 0.5, y + 0.5, c.width - 1, height - 1).fill(fill);
+        x += c.width;
+      }
+      this.doc.moveTo(MARGIN, y + height).lineTo(MARGIN + width, y + height).stroke(RULE_GREY);
+    });
+    inside(this.doc, 'TR', () => {
+      let x = MARGIN;
+      for (const c of this.columns) {
+        inside(this.doc, 'TD', () => this.drawPieces(c.pieces(row), x, y + PAD, c.width));
+        x += c.width;
+      }
+    });
     return height;
   }
 }
@@ -137,7 +150,7 @@ export async function renderInstructionRecord(data: InstructionRecordPdfData): P
   // First page: title, the person, the date.
   let y = MARGIN;
   style(doc, BOLD, 20);
-  y += write(doc, title, MARGIN, y, CONTENT, 1);
+  y += leaf(doc, 'H1', () => write(doc, title, MARGIN, y, CONTENT, 1));
   style(doc, REGULAR, 9, LABEL_GREY);
   y += write(doc, t('instructionPdf.recordSubtitle'), MARGIN, y, CONTENT, 1) + 12;
 
@@ -161,7 +174,7 @@ export async function renderInstructionRecord(data: InstructionRecordPdfData): P
     doc.addPage();
     doc.lineWidth(0.5);
     style(doc, BOLD, 9);
-    return MARGIN + write(doc, `${title} – ${person.name}`, MARGIN, MARGIN, CONTENT, 1) + 8;
+    return MARGIN + artifact(doc, () => write(doc, `${title} – ${person.name}`, MARGIN, MARGIN, CONTENT, 1), 'Pagination') + 8;
   };
 
   // The instructions.
@@ -208,13 +221,15 @@ export async function renderInstructionRecord(data: InstructionRecordPdfData): P
     y += write(doc, t('instructionPdf.noInstructions'), MARGIN, y, CONTENT, 1) + 14;
   } else {
     if (y + instructions.headerHeight() + instructions.rowHeight(data.instructions[0]!) > bodyBottom) y = continuation();
-    y += instructions.drawHeader(y);
-    data.instructions.forEach((row, i) => {
-      if (y + instructions.rowHeight(row) > bodyBottom) {
-        y = continuation();
-        y += instructions.drawHeader(y);
-      }
-      y += instructions.drawRow(row, y, i % 2 === 1);
+    inside(doc, 'Table', () => {
+      y += instructions.drawHeader(y);
+      data.instructions.forEach((row, i) => {
+        if (y + instructions.rowHeight(row) > bodyBottom) {
+          y = continuation();
+          y += instructions.drawHeader(y, true);
+        }
+        y += instructions.drawRow(row, y, i % 2 === 1);
+      });
     });
     y += 18;
   }
@@ -234,14 +249,16 @@ export async function renderInstructionRecord(data: InstructionRecordPdfData): P
       y = continuation();
     }
     style(doc, BOLD, 10);
-    y += write(doc, t('instructionPdf.appointedTitle'), MARGIN, y, CONTENT, 2) + 4;
-    y += appointments.drawHeader(y);
-    data.appointments.forEach((row, i) => {
-      if (y + appointments.rowHeight(row) > bodyBottom) {
-        y = continuation();
-        y += appointments.drawHeader(y);
-      }
-      y += appointments.drawRow(row, y, i % 2 === 1);
+    y += leaf(doc, 'H2', () => write(doc, t('instructionPdf.appointedTitle'), MARGIN, y, CONTENT, 2)) + 4;
+    inside(doc, 'Table', () => {
+      y += appointments.drawHeader(y);
+      data.appointments.forEach((row, i) => {
+        if (y + appointments.rowHeight(row) > bodyBottom) {
+          y = continuation();
+          y += appointments.drawHeader(y, true);
+        }
+        y += appointments.drawRow(row, y, i % 2 === 1);
+      });
     });
   }
 
@@ -249,7 +266,7 @@ export async function renderInstructionRecord(data: InstructionRecordPdfData): P
   const { start, count } = doc.bufferedPageRange();
   for (let i = start; i < start + count; i++) {
     doc.switchToPage(i);
-    drawFooter(doc, t, data.generatedOn, locale, i - start + 1, count);
+    artifact(doc, () => drawFooter(doc, t, data.generatedOn, locale, i - start + 1, count), 'Pagination');
   }
 
   doc.end();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LABEL_LAYOUTS, renderLabels, type LabelData, type LabelLayout, type LabelSheetData } from './index.js';
-import { fontsOf, run, scanPage, scanSlot, slotRect, textOf } from './testing.js';
+import { altTexts, fontsOf, rolesOf, run, scanPage, scanSlot, slotRect, structureOf, textOf, untaggedWords } from './testing.js';
 
 // As for the card: poppler reads the PDF back, zbar scans the QR codes as a phone would.
 const dir = mkdtempSync(join(tmpdir(), 'labels-'));
@@ -175,6 +175,20 @@ describe('renderLabels', () => {
     await expect(renderLabels({ locale: 'de', layout: '3x8', skip: 24, labels })).rejects.toThrow(RangeError);
     await expect(renderLabels({ locale: 'de', layout: '2x7', skip: 1.5, labels })).rejects.toThrow(RangeError);
     await expect(renderLabels({ locale: 'de', layout: 'single', skip: 1, labels })).rejects.toThrow(RangeError);
+  });
+
+  it('is tagged for screen readers: a section per label, its QR code described, its lines in reading order', async () => {
+    const labels = devices(3);
+    const pdf = await render('tagged', { locale: 'en', layout: '3x8', labels });
+
+    expect(run('pdfinfo', pdf)).toMatch(/^Tagged:\s+yes$/m);
+    expect(rolesOf(pdf).filter((role) => role === 'Sect')).toHaveLength(3);
+    expect(altTexts(pdf)).toEqual(labels.map((label) => `QR code that opens the current status of the device: ${label.url}`));
+    expect(untaggedWords(pdf)).toEqual([]);
+    const tree = structureOf(pdf);
+    const first = ['MT-004700', 'B. Braun Perfusor Space', 'Next inspection: 31.03.2027', 'K000-QX7Z'].map((line) => tree.indexOf(`"${line}"`));
+    expect(first.every((at) => at > 0)).toBe(true);
+    expect(first).toEqual([...first].sort((a, b) => a - b));
   });
 
   it('embeds the DejaVu fonts and no standard font', async () => {

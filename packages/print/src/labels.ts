@@ -1,6 +1,7 @@
 import { translator } from '@medreg/i18n';
 import QRCode from 'qrcode';
 import { BOLD, DASH, INK, REGULAR, type Doc, fitSize, openDocument, style, write } from './fonts.js';
+import { inside, leaf } from './tags.js';
 
 export type LabelLayout = 'single' | '3x8' | '2x7';
 
@@ -150,6 +151,10 @@ export async function renderLabels(data: LabelSheetData): Promise<Buffer> {
   data.labels.forEach((label, i) => {
     const slot = (skip + i) % geometry.perSheet;
     if (i === 0 || slot === 0) doc.addPage();
+    inside(doc, 'Sect', () => drawLabel(label, slot));
+  });
+
+  function drawLabel(label: LabelSheetData['labels'][number], slot: number) {
     const labelX = pt(geometry.left) + (slot % geometry.columns) * (labelWidth + pt(geometry.columnGap));
     const labelY = pt(geometry.top) + Math.floor(slot / geometry.columns) * labelHeight;
 
@@ -160,7 +165,7 @@ export async function renderLabels(data: LabelSheetData): Promise<Buffer> {
 
     // The padding around the QR code is its quiet zone; the text keeps to the right of it.
     const side = Math.min(bottom - top, (right - left) / 2);
-    drawQr(doc, label.url, left, top, side);
+    leaf(doc, 'Figure', () => drawQr(doc, label.url, left, top, side), { alt: t('card.qrAlt', { url: label.url }) });
 
     const k = side / BASE_QR;
     const textX = left + side + gap;
@@ -181,21 +186,24 @@ export async function renderLabels(data: LabelSheetData): Promise<Buffer> {
     inventory.forEach((line, i) => write(doc, line, textX, top + i * inventoryLineHeight, width, 1));
     const nameY = top + inventory.length * inventoryLineHeight + k;
 
-    const codeHeight = style(doc, REGULAR, SIZES.code * k);
-    const codeY = top + side - codeHeight;
-    write(doc, label.code, textX, codeY, width, 1);
+    // Placed from the bottom up, written top down: a screen reader reads the lines in the order they are written.
+    const codeSize = SIZES.code * k;
+    const codeY = top + side - style(doc, REGULAR, codeSize);
 
     // No-break spaces keep a date such as "31 Mar 2027" together when the line wraps.
     const due = t('labels.nextInspection', { date: label.nextDue?.replace(/ /g, '\u00A0') ?? DASH });
     const dueLineHeight = style(doc, REGULAR, SIZES.due * k);
     const dueLines = doc.widthOfString(due) <= width ? 1 : 2;
     const dueY = codeY - k - dueLines * dueLineHeight;
-    write(doc, due, textX, dueY, width, dueLines);
 
     const nameLineHeight = style(doc, REGULAR, SIZES.name * k);
     const nameLines = Math.min(2, Math.floor((dueY - k - nameY) / nameLineHeight));
     if (nameLines > 0) write(doc, label.name, textX, nameY, width, nameLines);
-  });
+    style(doc, REGULAR, SIZES.due * k);
+    write(doc, due, textX, dueY, width, dueLines);
+    style(doc, REGULAR, codeSize);
+    write(doc, label.code, textX, codeY, width, 1);
+  }
 
   doc.end();
   return done;

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { translator } from '@medreg/i18n';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderLockoutCard, type LockoutCardData } from './index.js';
-import { fontsOf, run, textOf } from './testing.js';
+import { altTexts, fontsOf, rolesOf, run, structureOf, textOf, untaggedWords } from './testing.js';
 
 // The card is checked with the same tools a person would trust: poppler reads the PDF, zbar scans the QR code.
 const dir = mkdtempSync(join(tmpdir(), 'lockout-card-'));
@@ -114,6 +114,28 @@ describe('renderLockoutCard', () => {
       expect(text).toContain('Unterschrift');
       expect(scanQr(pdf)).toBe(`${card.url}\n`);
     }
+  });
+
+  it('is a tagged PDF a screen reader reads in order: the warning as heading, every word, the QR code described', async () => {
+    const pdf = await render('tagged', { ...card, locale: 'en' });
+
+    expect(run('pdfinfo', pdf)).toMatch(/^Tagged:\s+yes$/m);
+    const roles = rolesOf(pdf);
+    expect(roles.slice(0, 3)).toEqual(['Document', 'H1', 'P']);
+    expect(roles.filter((role) => role === 'Figure')).toHaveLength(1);
+    expect(roles.filter((role) => role === 'H2')).toHaveLength(1);
+    // Nothing printed is missing from the tree: the bands, boxes and lines are artifacts, the text is content.
+    expect(untaggedWords(pdf)).toEqual([]);
+    const tree = structureOf(pdf);
+    // Reading order: identity, then the reason, then who locked it, then the release section.
+    const at = (text: string) => tree.indexOf(text);
+    expect(at('MT-004711')).toBeGreaterThan(at('LOCKED OUT – DO NOT USE'));
+    expect(at(card.lock.reason)).toBeGreaterThan(at('MT-004711'));
+    expect(at('Jürgen Müller')).toBeGreaterThan(at(card.lock.reason));
+    expect(at('Signature')).toBeGreaterThan(at('Jürgen Müller'));
+    expect(altTexts(pdf)).toEqual([translator('en')('card.qrAlt', { url: card.url })]);
+    // The German warning is read as German in an English card.
+    expect(readFileSync(pdf, 'latin1')).toMatch(/\/S \/H1[^>]*\/Lang \(de\)|\/Lang \(de\)[^>]*\/S \/H1/);
   });
 
   it('embeds the DejaVu fonts and no standard font', async () => {

@@ -2,6 +2,7 @@ import { translator } from '@medreg/i18n';
 import QRCode from 'qrcode';
 import { BOLD, DASH, INK, REGULAR, fitSize, lines, openDocument, style, write } from './fonts.js';
 import { drawQr } from './labels.js';
+import { artifact, leaf } from './tags.js';
 
 export interface LockoutCardData {
   locale: 'de' | 'en';
@@ -75,11 +76,16 @@ export async function renderLockoutCard(data: LockoutCardData): Promise<Buffer> 
   const secondSize = headerSize * 0.62;
   const headerHeight = style(doc, BOLD, headerSize, WHITE);
   const bandHeight = m + headerHeight + u(1) + style(doc, BOLD, secondSize, WHITE) + u(6);
-  doc.rect(0, 0, pageWidth, bandHeight).fill(SIGNAL_RED);
-  style(doc, BOLD, headerSize, WHITE);
-  write(doc, t('card.header'), m, m, contentWidth, 1, 'center');
-  style(doc, BOLD, secondSize, WHITE);
-  write(doc, t('card.headerSecond'), m, m + headerHeight + u(1), contentWidth, 1, 'center');
+  artifact(doc, () => doc.rect(0, 0, pageWidth, bandHeight).fill(SIGNAL_RED));
+  // The card is bilingual whatever the locale: German first, then English, each read in its own language.
+  leaf(doc, 'H1', () => {
+    style(doc, BOLD, headerSize, WHITE);
+    write(doc, t('card.header'), m, m, contentWidth, 1, 'center');
+  }, { lang: 'de' });
+  leaf(doc, 'P', () => {
+    style(doc, BOLD, secondSize, WHITE);
+    write(doc, t('card.headerSecond'), m, m + headerHeight + u(1), contentWidth, 1, 'center');
+  }, { lang: 'en' });
 
   // Device identity on the left, QR code to the device's live page on the right.
   const top = bandHeight + u(9);
@@ -95,7 +101,7 @@ export async function renderLockoutCard(data: LockoutCardData): Promise<Buffer> 
   // Vector modules like the labels (a PNG took a third of the card's time to encode and decode), inside a quiet
   // zone of one module.
   const cell = u(QR_SIZE) / (QRCode.create(data.url, { errorCorrectionLevel: 'M' }).modules.size + 2);
-  drawQr(doc, data.url, qrX + cell, top + cell, u(QR_SIZE) - 2 * cell);
+  leaf(doc, 'Figure', () => drawQr(doc, data.url, qrX + cell, top + cell, u(QR_SIZE) - 2 * cell), { alt: t('card.qrAlt', { url: data.url }) });
   let right = top + u(QR_SIZE) + u(1);
   style(doc, REGULAR, u(6.5), LABEL_GREY);
   right += write(doc, t('card.scan'), qrX, right, u(QR_SIZE), 2, 'center');
@@ -133,11 +139,11 @@ export async function renderLockoutCard(data: LockoutCardData): Promise<Buffer> 
   style(doc, REGULAR, u(8.5));
   const reasonLines = Math.max(1, Math.floor(reasonRoom / valueHeight));
   const reasonHeight = write(doc, lock.reason, m + boxPad, reasonTop + boxPad, contentWidth - 2 * boxPad, reasonLines);
-  doc.rect(m, reasonTop, contentWidth, reasonHeight + 2 * boxPad).stroke(INK);
+  artifact(doc, () => doc.rect(m, reasonTop, contentWidth, reasonHeight + 2 * boxPad).stroke(INK));
   y = reasonTop + reasonHeight + 2 * boxPad + u(6);
 
   if (lock.incidentSuspected) {
-    doc.rect(m, y, contentWidth, incidentBox).fill(SIGNAL_RED);
+    artifact(doc, () => doc.rect(m, y, contentWidth, incidentBox).fill(SIGNAL_RED));
     style(doc, BOLD, u(7.5), WHITE);
     write(doc, incidentText, m + u(4), y + u(3), contentWidth - 2 * u(4), 2);
     y += incidentSpace;
@@ -149,18 +155,18 @@ export async function renderLockoutCard(data: LockoutCardData): Promise<Buffer> 
   field(t('card.lockedAt'), lock.lockedAt, m + lockedByWidth + u(8), y, lockedAtWidth, 2);
 
   // Empty release section, filled in by hand when the device is back in service.
-  doc.rect(m, releaseTop, contentWidth, releaseHeight).stroke(INK);
+  artifact(doc, () => doc.rect(m, releaseTop, contentWidth, releaseHeight).stroke(INK));
   const inner = m + pad;
   const innerWidth = contentWidth - 2 * pad;
   let row = releaseTop + pad;
   style(doc, BOLD, u(8));
-  row += write(doc, t('card.release'), inner, row, innerWidth, 1) + u(2);
+  row += leaf(doc, 'H2', () => write(doc, t('card.release'), inner, row, innerWidth, 1)) + u(2);
 
   /** A label with room to write above a line. */
   const writeIn = (label: string, x: number, width: number) => {
     style(doc, REGULAR, u(6.5), LABEL_GREY);
     write(doc, label, x, row, width, 1);
-    doc.moveTo(x, row + rowHeight - u(3)).lineTo(x + width, row + rowHeight - u(3)).stroke(INK);
+    artifact(doc, () => doc.moveTo(x, row + rowHeight - u(3)).lineTo(x + width, row + rowHeight - u(3)).stroke(INK));
   };
   const dateWidth = innerWidth * 0.35;
   writeIn(t('card.releasedBy'), inner, innerWidth - dateWidth - u(8));
@@ -170,7 +176,7 @@ export async function renderLockoutCard(data: LockoutCardData): Promise<Buffer> 
   const box = u(8);
   const checkLineHeight = style(doc, REGULAR, u(7.5));
   write(doc, t('card.releaseTest'), inner + box + u(4), row + u(2), innerWidth - box - u(4), 1);
-  doc.rect(inner, row + u(2) + (checkLineHeight - box) / 2, box, box).stroke(INK);
+  artifact(doc, () => doc.rect(inner, row + u(2) + (checkLineHeight - box) / 2, box, box).stroke(INK));
   row += checkHeight;
 
   writeIn(t('card.signature'), inner, innerWidth);

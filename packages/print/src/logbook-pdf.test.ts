@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderLogbook, renderRegister, SHORT_HASH, type LogbookPdfData } from './index.js';
-import { fontsOf, pageCount, run, textOf } from './testing.js';
+import { altTexts, fontsOf, pageCount, rolesOf, run, structureOf, textOf, untaggedWords } from './testing.js';
+import { translator } from '@medreg/i18n';
 
 // The logbook is read back with poppler: text, pages, and the embedded photo (pdfimages).
 // LOGBOOK_PDF_DIR keeps the files for a look.
@@ -238,6 +239,40 @@ describe('renderLogbook', () => {
     expect(images[0]).toMatchObject({ type: 'image', encoding: 'jpeg' });
     expect(images[0]!.width).toBeGreaterThan(300);
     expect(fontsOf(pdf).every((f) => f.embedded === 'yes')).toBe(true);
+  });
+
+  it('is tagged for screen readers: headings, tables with column headers, a section per entry, the photo described', async () => {
+    const entries = data().entries;
+    entries[1]!.attachments[0]!.jpeg = jpeg;
+    const many = Array.from({ length: 30 }, (_, i) => ({ ...entries[i % entries.length]!, seq: i + 1 }));
+    const pdf = await save('logbook-tagged', renderLogbook(data({ entries: many, chain: { ok: true, entries: 30 } })));
+    expect(pageCount(pdf)).toBeGreaterThan(1);
+
+    expect(run('pdfinfo', pdf)).toMatch(/^Tagged:\s+yes$/m);
+    const roles = rolesOf(pdf);
+    expect(roles.slice(0, 2)).toEqual(['Document', 'H1']);
+    expect(roles.filter((role) => role === 'H2')).toHaveLength(4);
+    expect(roles.filter((role) => role === 'Sect')).toHaveLength(30);
+    expect(roles.filter((role) => role === 'H3')).toHaveLength(30);
+    expect(roles.filter((role) => role === 'TH')).toHaveLength(5 + 6);
+    const t = translator('de');
+    expect(altTexts(pdf)).toEqual(
+      many.filter((e) => e.attachments[0]?.jpeg).map(() => t('reports.logbook.photo', { name: 'protokoll.jpg' })),
+    );
+    const tree = structureOf(pdf);
+    // A cell's note is a paragraph of its own: "Kontrolle" and "MPBetreibV" are not read as one word.
+    expect(tree).toContain('"Sicherheitstechnische Kontrolle"');
+    expect(tree).toContain('"MPBetreibV 2025 §12 (2017: §11)"');
+    // The chain's verdict is read once; only the page furniture (footer, page numbers, continuation line) is skipped.
+    expect(tree.split(t('reports.logbook.chainOk', { date: '20.11.2026', count: 30 })).length).toBe(2);
+    const furniture = new Set(
+      [t('reports.footer'), t('reports.page', { page: 0, pages: 0 }), t('reports.logbook.continued', { inventoryNumber: 'MT-10042', designation: 'Evita V500' }), t('reports.logbook.chainOk', { date: '20.11.2026', count: 30 })]
+        .join(' ')
+        .split(/\s+/),
+    );
+    const skipped = untaggedWords(pdf);
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.filter((word) => !furniture.has(word) && !/^\d+$/.test(word))).toEqual([]);
   });
 
   it('shows counts instead of trainee names, a missing photo and a broken chain in the footer of every page', async () => {

@@ -1,6 +1,7 @@
 import { formatInstant, translator, type Catalog } from '@medreg/i18n';
 import { BOLD, DASH, INK, REGULAR, type Doc, openDocument, style } from './fonts.js';
 import { HEADER_FILL, LABEL_GREY, RULE_GREY, longDate } from './instruction-matrix.js';
+import { artifact, heads, inside, leaf, say } from './tags.js';
 
 /** The logbook kinds, as the catalogue names them (the same list as the database's LogbookKind). */
 type LogbookKind = keyof Catalog['kinds'];
@@ -132,12 +133,12 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
   /** Flowing text at the left margin (pdfkit breaks pages itself). */
   const para = (text: string, font = REGULAR, size = SIZE, color = INK, indent = 0) => {
     style(doc, font, size, color);
-    doc.text(text, MARGIN + indent, doc.y, { width: CONTENT - indent });
+    say(doc, text, MARGIN + indent, doc.y, { width: CONTENT - indent });
   };
   const heading = (text: string) => {
     doc.y += 10;
     room(style(doc, BOLD, 11) + 40);
-    doc.text(text, MARGIN, doc.y, { width: CONTENT });
+    say(doc, text, MARGIN, doc.y, { width: CONTENT }, 'H2');
     doc.y += 3;
   };
 
@@ -150,24 +151,29 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
     }
     return h;
   };
-  /** A table row that never splits; returns its height. */
+  /** A table row (inside a table element) that never splits; returns its height. */
   const row = (cells: Cell[], opts: { fill?: string; header?: boolean } = {}) => {
     const height = Math.max(...cells.map(cellHeight)) + 2 * PAD;
     room(height);
     const top = doc.y;
     const width = cells.reduce((s, c) => s + c.width, 0);
-    if (opts.fill) doc.rect(MARGIN, top, width, height).fill(opts.fill);
-    let x = MARGIN;
-    for (const c of cells) {
-      style(doc, c.font ?? REGULAR, c.size ?? SIZE, c.color ?? INK);
-      doc.text(c.text || DASH, x + PAD, top + PAD, { width: c.width - 2 * PAD });
-      if (c.note) {
-        style(doc, REGULAR, SMALL, LABEL_GREY);
-        doc.text(c.note, x + PAD, doc.y, { width: c.width - 2 * PAD });
+    if (opts.fill) artifact(doc, () => doc.rect(MARGIN, top, width, height).fill(opts.fill!));
+    inside(doc, 'TR', () => {
+      let x = MARGIN;
+      for (const c of cells) {
+        // The cell's text and its note are paragraphs of their own, or a reader runs the two into one word.
+        inside(doc, opts.header ? 'TH' : 'TD', () => {
+          style(doc, c.font ?? REGULAR, c.size ?? SIZE, c.color ?? INK);
+          say(doc, c.text || DASH, x + PAD, top + PAD, { width: c.width - 2 * PAD });
+          if (c.note) {
+            style(doc, REGULAR, SMALL, LABEL_GREY);
+            say(doc, c.note, x + PAD, doc.y, { width: c.width - 2 * PAD });
+          }
+        }, opts.header ? heads('Column') : {});
+        x += c.width;
       }
-      x += c.width;
-    }
-    if (!opts.header) doc.moveTo(MARGIN, top + height).lineTo(MARGIN + width, top + height).stroke(RULE_GREY);
+    });
+    if (!opts.header) artifact(doc, () => doc.moveTo(MARGIN, top + height).lineTo(MARGIN + width, top + height).stroke(RULE_GREY));
     doc.x = MARGIN;
     doc.y = top + height;
     return height;
@@ -176,14 +182,14 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
 
   // Title block.
   style(doc, BOLD, 18);
-  doc.text(title, MARGIN, MARGIN, { width: CONTENT });
+  say(doc, title, MARGIN, MARGIN, { width: CONTENT }, 'H1');
   style(doc, REGULAR, 8.5, LABEL_GREY);
-  doc.text(t('reports.logbook.legal'), MARGIN, doc.y, { width: CONTENT });
+  say(doc, t('reports.logbook.legal'), MARGIN, doc.y, { width: CONTENT });
   style(doc, BOLD, 12);
   doc.y += 4;
-  doc.text(`${device.inventoryNumber} · ${device.designation}`, MARGIN, doc.y, { width: CONTENT });
+  say(doc, `${device.inventoryNumber} · ${device.designation}`, MARGIN, doc.y, { width: CONTENT });
   style(doc, REGULAR, 8.5);
-  doc.text(t('reports.printed', { date: longDate(locale, data.printedOn), name: data.printedBy }), MARGIN, doc.y, { width: CONTENT });
+  say(doc, t('reports.printed', { date: longDate(locale, data.printedOn), name: data.printedBy }), MARGIN, doc.y, { width: CONTENT });
 
   // 1. Identity: every register field, three to a row.
   heading(t('reports.logbook.identity'));
@@ -234,12 +240,12 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
     group.forEach((g, k) => {
       const x = MARGIN + k * third + PAD;
       style(doc, REGULAR, SMALL, LABEL_GREY);
-      doc.text(g.label, x, top, { width: third - 2 * PAD });
+      say(doc, g.label, x, top, { width: third - 2 * PAD });
       style(doc, BOLD, SIZE);
-      doc.text(g.value, x, doc.y, { width: third - 2 * PAD });
+      say(doc, g.value, x, doc.y, { width: third - 2 * PAD });
       if (g.note) {
         style(doc, REGULAR, SMALL, LABEL_GREY);
-        doc.text(g.note, x, doc.y, { width: third - 2 * PAD });
+        say(doc, g.note, x, doc.y, { width: third - 2 * PAD });
       }
     });
     doc.x = MARGIN;
@@ -249,7 +255,7 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
   // 2. Obligations with their next due dates.
   heading(t('reports.logbook.obligations'));
   if (data.obligations.length === 0) para(t('reports.logbook.noObligations'));
-  else {
+  else inside(doc, 'Table', () => {
     const w = [185, 60, 95, 80, CONTENT - 420];
     headerRow([
       { text: t('reports.logbook.obligationColumns.type'), width: w[0]! },
@@ -269,32 +275,35 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
         { text: t(`reports.logbook.states.${state}`), width: w[4]!, font: alarming ? BOLD : REGULAR, color: alarming ? FAILED_RED : INK },
       ]);
     }
-  }
+  });
 
   // 3. The entries, oldest first.
   heading(t('reports.logbook.entries'));
   if (data.entries.length === 0) para(t('reports.logbook.noEntries'));
   else {
     style(doc, REGULAR, SMALL, LABEL_GREY);
-    doc.text(t('reports.logbook.entriesCount', { count: data.entries.length }), MARGIN, doc.y, { width: CONTENT });
+    say(doc, t('reports.logbook.entriesCount', { count: data.entries.length }), MARGIN, doc.y, { width: CONTENT });
     doc.y += 4;
   }
-  for (const e of data.entries) {
+  for (const e of data.entries) inside(doc, 'Sect', () => {
     // An entry's first lines stay together with its rule.
     room(4 * style(doc, REGULAR, SIZE) + 10);
-    doc.moveTo(MARGIN, doc.y).lineTo(MARGIN + CONTENT, doc.y).lineWidth(0.8).stroke(INK).lineWidth(0.5);
+    artifact(doc, () => doc.moveTo(MARGIN, doc.y).lineTo(MARGIN + CONTENT, doc.y).lineWidth(0.8).stroke(INK).lineWidth(0.5));
     doc.y += 3;
     const top = doc.y;
     const kind = t(`kinds.${e.kind}`) + (e.typeName ? ` – ${e.typeName}` : '');
-    style(doc, BOLD, SIZE + 1);
-    doc.text(`${t('reports.logbook.entryColumns.seq')} ${e.seq} · ${kind}`, MARGIN, top, { width: CONTENT - 110 });
-    const afterTitle = doc.y;
-    if (e.result) {
-      style(doc, BOLD, SIZE + 1, e.result === 'failed' ? FAILED_RED : INK);
-      const result = t(`results.${e.result}`);
-      doc.text(result, MARGIN + CONTENT - 105, top, { width: 105, align: 'right' });
-    }
-    doc.y = Math.max(afterTitle, doc.y);
+    // The entry's heading holds its result, printed at the right.
+    const bottom = leaf(doc, 'H3', () => {
+      style(doc, BOLD, SIZE + 1);
+      say(doc, `${t('reports.logbook.entryColumns.seq')} ${e.seq} · ${kind}`, MARGIN, top, { width: CONTENT - 110 });
+      const afterTitle = doc.y;
+      if (e.result) {
+        style(doc, BOLD, SIZE + 1, e.result === 'failed' ? FAILED_RED : INK);
+        say(doc, ` ${t(`results.${e.result}`)}`, MARGIN + CONTENT - 105, top, { width: 105, align: 'right' });
+      }
+      return Math.max(afterTitle, doc.y);
+    });
+    doc.y = bottom;
     const when = [
       instant(e.occurredAt),
       t('reports.logbook.recordedAt', { date: instant(e.recordedAt) }),
@@ -317,7 +326,7 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
         SMALL + 0.5,
       );
     }
-    if (e.measurements.length) {
+    if (e.measurements.length) inside(doc, 'Table', () => {
       doc.y += 2;
       const w = [200, 90, 120, CONTENT - 410];
       for (const m of e.measurements) {
@@ -338,7 +347,7 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
           {},
         );
       }
-    }
+    });
     for (const a of e.attachments) {
       if (a.mediaType === 'application/pdf' || !a.mediaType.startsWith('image/')) {
         para(t('reports.logbook.file', { name: a.name, size: bytes(a.size, locale), sha: a.sha256 }), REGULAR, SMALL + 0.5);
@@ -355,24 +364,25 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
       room(height + captionHeight + 6);
       doc.y += 3;
       style(doc, REGULAR, SMALL, LABEL_GREY);
-      doc.text(t('reports.logbook.photo', { name: a.name }), MARGIN, doc.y, { width: CONTENT });
+      const caption = t('reports.logbook.photo', { name: a.name });
+      say(doc, caption, MARGIN, doc.y, { width: CONTENT }, 'Caption');
       const imageTop = doc.y + 1;
-      doc.image(image as unknown as Buffer, MARGIN, imageTop, { width: image.width * scale, height });
-      doc.rect(MARGIN, imageTop, image.width * scale, height).stroke(RULE_GREY); // a white paper protocol needs an edge
+      leaf(doc, 'Figure', () => doc.image(image as unknown as Buffer, MARGIN, imageTop, { width: image.width * scale, height }), { alt: caption });
+      artifact(doc, () => doc.rect(MARGIN, imageTop, image.width * scale, height).stroke(RULE_GREY)); // a white paper protocol needs an edge
       doc.x = MARGIN;
       doc.y = imageTop + height + 3;
     }
     style(doc, REGULAR, SMALL - 0.5, LABEL_GREY);
-    doc.text(t('reports.logbook.hash', { hash: e.hash.slice(0, SHORT_HASH) }), MARGIN, doc.y, { width: CONTENT });
+    say(doc, t('reports.logbook.hash', { hash: e.hash.slice(0, SHORT_HASH) }), MARGIN, doc.y, { width: CONTENT });
     doc.y += 5;
-  }
+  });
 
   // 4. Instruction sessions on the model at this site (§13 no. 3: names of those instructed, dates).
   heading(t('reports.logbook.sessions'));
   para(t('reports.logbook.sessionsNote'), REGULAR, SMALL, LABEL_GREY);
   doc.y += 3;
   if (data.sessions.length === 0) para(t('reports.logbook.noSessions'));
-  else {
+  else inside(doc, 'Table', () => {
     const w = [62, 120, 62, 50, 62, CONTENT - 356];
     headerRow([
       { text: t('reports.logbook.sessionColumns.date'), width: w[0]! },
@@ -393,7 +403,7 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
         s.trainees ? { text: s.trainees.join(', ') || DASH, width: w[5]!, note: count } : { text: count, width: w[5]! },
       ]);
     }
-  }
+  });
 
   // Furniture on every page, now that the page count is known.
   const chainLine = data.chain.ok
@@ -406,19 +416,26 @@ export async function renderLogbook(data: LogbookPdfData): Promise<Buffer> {
     // Writing into the margins must not open new pages.
     const margins = { ...doc.page.margins };
     doc.page.margins = { top: 0, bottom: 0, left: 0, right: 0 };
-    if (i > start) {
-      style(doc, BOLD, 7.5, LABEL_GREY);
-      doc.text(continued, MARGIN, MARGIN, { width: CONTENT, height: 10, ellipsis: true, lineBreak: false });
-    }
     const footerTop = PAGE.height - MARGIN - 16;
-    doc.moveTo(MARGIN, footerTop - 3).lineTo(MARGIN + CONTENT, footerTop - 3).lineWidth(0.5).stroke(RULE_GREY);
-    style(doc, data.chain.ok ? REGULAR : BOLD, SMALL, data.chain.ok ? INK : FAILED_RED);
-    doc.text(chainLine, MARGIN, footerTop, { width: CONTENT * 0.8, height: 16, ellipsis: true });
-    style(doc, REGULAR, SMALL, LABEL_GREY);
-    doc.text(t('reports.footer'), MARGIN, PAGE.height - MARGIN - 3, { width: CONTENT * 0.75, lineBreak: false });
-    style(doc, BOLD, 8);
-    const number = t('reports.page', { page: i - start + 1, pages: count });
-    doc.text(number, MARGIN + CONTENT - doc.widthOfString(number) - 1, footerTop, { lineBreak: false });
+    // The chain's verdict is read once, at the end; on the page it is furniture like the rest.
+    const chain = () => {
+      style(doc, data.chain.ok ? REGULAR : BOLD, SMALL, data.chain.ok ? INK : FAILED_RED);
+      say(doc, chainLine, MARGIN, footerTop, { width: CONTENT * 0.8, height: 16, ellipsis: true });
+    };
+    if (i === start) chain();
+    artifact(doc, () => {
+      if (i > start) {
+        style(doc, BOLD, 7.5, LABEL_GREY);
+        say(doc, continued, MARGIN, MARGIN, { width: CONTENT, height: 10, ellipsis: true, lineBreak: false });
+        chain();
+      }
+      doc.moveTo(MARGIN, footerTop - 3).lineTo(MARGIN + CONTENT, footerTop - 3).lineWidth(0.5).stroke(RULE_GREY);
+      style(doc, REGULAR, SMALL, LABEL_GREY);
+      say(doc, t('reports.footer'), MARGIN, PAGE.height - MARGIN - 3, { width: CONTENT * 0.75, lineBreak: false });
+      style(doc, BOLD, 8);
+      const number = t('reports.page', { page: i - start + 1, pages: count });
+      say(doc, number, MARGIN + CONTENT - doc.widthOfString(number) - 1, footerTop, { lineBreak: false });
+    }, 'Pagination');
     doc.page.margins = margins;
   }
 

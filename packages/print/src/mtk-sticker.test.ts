@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MTK_STICKER_MM, renderMtkSticker, type MtkStickerData } from './index.js';
-import { fontsOf, pageCount, run, textOf } from './testing.js';
+import { altTexts, fontsOf, pageCount, run, textOf, untaggedWords } from './testing.js';
 
 // Read back as a person would trust it: poppler for the text, zbar for the QR code.
 const dir = mkdtempSync(join(tmpdir(), 'mtk-sticker-'));
@@ -43,6 +43,9 @@ describe('renderMtkSticker', () => {
     // At a label printer's 300 dpi and at a phone photo's coarser look.
     expect(scan(pdf, 300)).toBe(sticker.url);
     expect(scan(pdf, 150)).toBe(sticker.url);
+    // Tagged: a screen reader reads every line and hears where the QR code leads.
+    expect(untaggedWords(pdf)).toEqual([]);
+    expect(altTexts(pdf)).toEqual([`QR-Code, der den aktuellen Status des Geräts öffnet: ${sticker.url}`]);
   });
 
   it('in English; a long firm name is cut on the sticker instead of running off it', async () => {

@@ -1,6 +1,7 @@
 import { translator } from '@medreg/i18n';
 import { BOLD, REGULAR, fitSize, openDocument, style, write } from './fonts.js';
 import { drawQr } from './labels.js';
+import { leaf } from './tags.js';
 
 export interface MtkStickerData {
   locale: 'de' | 'en';
@@ -63,7 +64,7 @@ export async function renderMtkSticker(data: MtkStickerData): Promise<Buffer> {
   write(doc, t('measures.sticker.by', { name: data.testedBy }), PADDING, y, textWidth, byLines);
 
   // Right: the QR code to the device's live page, the inventory number under it.
-  drawQr(doc, data.url, qrX, PADDING, QR_SIDE);
+  leaf(doc, 'Figure', () => drawQr(doc, data.url, qrX, PADDING, QR_SIDE), { alt: t('card.qrAlt', { url: data.url }) });
   style(doc, BOLD, fitSize(doc, BOLD, data.inventoryNumber, QR_SIDE, 7) * 0.98);
   write(doc, data.inventoryNumber, qrX, PADDING + QR_SIDE + pt(0.8), QR_SIDE, 1, 'center');
 

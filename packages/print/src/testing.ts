@@ -17,6 +17,45 @@ export const run = (command: string, ...args: string[]) =>
 export const textOf = (pdf: string, page?: number) =>
   run('pdftotext', ...(page ? ['-f', String(page), '-l', String(page)] : []), pdf, '-').replace(/\s+/g, ' ');
 
+/** The structure tree as poppler reads it (what a screen reader gets): one element or text per line, indented by depth. */
+export const structureOf = (pdf: string) => run('pdfinfo', '-struct-text', pdf);
+
+/** The structure tree's element names in reading order, e.g. ['Document', 'H1', 'P', …]. */
+export const rolesOf = (pdf: string) =>
+  structureOf(pdf)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^[A-Za-z]/.test(line))
+    .map((line) => line.split(/[\s:]/)[0]!);
+
+const words = (text: string) => text.split(/\s+/).filter(Boolean);
+
+/**
+ * Words a PDF reader shows that the structure tree does not hold: what a screen reader would skip. Counted as a
+ * multiset, so a word printed twice must be tagged twice.
+ */
+export function untaggedWords(pdf: string): string[] {
+  const tagged = new Map<string, number>();
+  for (const line of structureOf(pdf).split('\n')) {
+    const quoted = /^\s*"(.*)"$/.exec(line)?.[1];
+    if (quoted) for (const word of words(quoted)) tagged.set(word, (tagged.get(word) ?? 0) + 1);
+  }
+  return words(run('pdftotext', pdf, '-')).filter((word) => {
+    const left = tagged.get(word) ?? 0;
+    if (left > 0) tagged.set(word, left - 1);
+    return left === 0;
+  });
+}
+
+/** The alternative texts (/Alt) of the structure elements, decoded from PDF strings (UTF-16 where pdfkit needed it). */
+export function altTexts(pdf: string): string[] {
+  const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f' };
+  return [...readFileSync(pdf, 'latin1').matchAll(/\/Alt \(((?:\\.|[^\\)])*)\)/g)].map(([, raw]) => {
+    const bytes = raw!.replace(/\\(.)/g, (_, c: string) => escapes[c] ?? c);
+    return bytes.startsWith('\xFE\xFF') ? Buffer.from(bytes.slice(2), 'latin1').swap16().toString('utf16le') : bytes;
+  });
+}
+
 /** Rows of pdffonts; the type column can hold a space, so the "emb" column is counted from the end. */
 export function fontsOf(pdf: string) {
   return run('pdffonts', pdf)
