@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, testDialects, type TestDb } from './testing.js';
+import { up as accessLogSubjects } from './migrations/0010_access_log_subjects.js';
 
 describe.each(testDialects)('schema on %s', (dialect) => {
   let t: TestDb;
@@ -41,6 +42,26 @@ describe.each(testDialects)('schema on %s', (dialect) => {
     await expect(t.db.deleteFrom('logbook_entries').execute()).rejects.toThrow(/append-only/);
     const e = await t.db.selectFrom('logbook_entries').select('text').executeTakeFirstOrThrow();
     expect(e.text).toBe('x');
+  });
+
+  it('gives the user administration’s old access log rows their subject person (0010)', async () => {
+    const now = new Date().toISOString();
+    await t.db.insertInto('users').values({ id: 'u2', name: 'B', email: 'b@x', email_verified: dialect === 'postgres' ? true : 1, image: null, created_at: now, updated_at: now, role: 'nurse', phone: null, locale: null, blocked_at: null }).execute();
+    const row = (id: string, action: string, subject: string, subjectUserId: string | null = null) => ({ id, user_id: 'u2', action, subject, subject_user_id: subjectUserId, at: now });
+    await t.db
+      .insertInto('access_log')
+      .values([row('l1', 'users.get', 'u2'), row('l2', 'users.invite', 'u2'), row('l3', 'users.get', 'no-such-user'), row('l4', 'users.list', 'u2'), row('l5', 'users.get', 'user:u2', 'u2')])
+      .execute();
+    // As a database written before the fix holds them (a fresh one is migrated already): up again is harmless.
+    await accessLogSubjects(t.db);
+    await accessLogSubjects(t.db);
+    expect(await t.db.selectFrom('access_log').select(['id', 'subject', 'subject_user_id']).orderBy('id').execute()).toEqual([
+      { id: 'l1', subject: 'user:u2', subject_user_id: 'u2' },
+      { id: 'l2', subject: 'user:u2', subject_user_id: 'u2' },
+      { id: 'l3', subject: 'no-such-user', subject_user_id: null },
+      { id: 'l4', subject: 'u2', subject_user_id: null },
+      { id: 'l5', subject: 'user:u2', subject_user_id: 'u2' },
+    ]);
   });
 
   it('enforces foreign keys', async () => {

@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006_accounts.js';
 import * as m0007 from './migrations/0007_phone_sign_in.js';
 import * as m0008 from './migrations/0008_personal_data.js';
 import * as m0009 from './migrations/0009_shared_state.js';
+import * as m0010 from './migrations/0010_access_log_subjects.js';
 import type { Database } from './tables/index.js';
 
 // A static provider: Kysely's FileMigrationProvider cannot import .ts under vitest and does not survive bundling.
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007_phone_sign_in': m0007,
   '0008_personal_data': m0008,
   '0009_shared_state': m0009,
+  '0010_access_log_subjects': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

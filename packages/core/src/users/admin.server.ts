@@ -102,7 +102,8 @@ export async function getUser(services: Services, admin: SessionUser, id: string
     .executeTakeFirst();
   if (!user) throw notFound();
   const deps = await db.selectFrom('user_departments').select('department_id').where('user_id', '=', id).execute();
-  await logAccess(db, admin.id, 'users.get', id, services.now());
+  // "user:<id>": the row then belongs to the person (their access log, their export), like every access to one person.
+  await logAccess(db, admin.id, 'users.get', `user:${id}`, services.now());
   return {
     ...user,
     mustChangePassword: user.must_change_password === 1,
@@ -161,7 +162,7 @@ export async function inviteUser(services: Services, admin: SessionUser, input: 
     await storePassword(trx, id, hash, now);
     for (const departmentId of new Set(input.departmentIds)) await trx.insertInto('user_departments').values({ user_id: id, department_id: departmentId }).execute();
   });
-  await logAccess(db, admin.id, 'users.invite', id, now);
+  await logAccess(db, admin.id, 'users.invite', `user:${id}`, now);
   return { id, initialPassword: password };
 }
 

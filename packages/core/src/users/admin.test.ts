@@ -62,8 +62,10 @@ describe.each(testDialects)('user management on %s', (dialect) => {
     expect((await admin.users.list({ q: '100%_' })).total).toBe(0);
     expect(await count('access_log')).toBe(logged + 3);
     await admin.users.get({ id: nurse.id });
-    const last = await app.services.db.selectFrom('access_log').select(['action', 'subject']).where('action', '=', 'users.get').executeTakeFirstOrThrow();
-    expect(last.subject).toBe(nurse.id);
+    const last = await app.services.db.selectFrom('access_log').select(['action', 'subject', 'subject_user_id']).where('action', '=', 'users.get').executeTakeFirstOrThrow();
+    expect(last).toEqual({ action: 'users.get', subject: `user:${nurse.id}`, subject_user_id: nurse.id });
+    // So the person's access log shows it.
+    expect((await admin.privacy.accessLog({ subject: 'pflege@demo.medreg' })).rows.map((r) => r.action)).toContain('users.get');
   });
 
   it('refuses an invite with a taken address, unknown departments or a bad field, and writes nothing', async () => {
@@ -88,6 +90,11 @@ describe.each(testDialects)('user management on %s', (dialect) => {
     const ws = await wards();
     const { id, initialPassword: pw } = await admin.users.invite({ name: 'Nina Neu', email: ' Nina.Neu@Demo.Medreg ', role: 'nurse', departmentIds: ws.map((w) => w.id) });
     expect((await admin.users.get({ id })).departmentIds.sort()).toEqual(ws.map((w) => w.id).sort());
+    const logged = await app.services.db.selectFrom('access_log').select(['action', 'subject', 'subject_user_id']).where('subject_user_id', '=', id).orderBy('action').execute();
+    expect(logged).toEqual([
+      { action: 'users.get', subject: `user:${id}`, subject_user_id: id },
+      { action: 'users.invite', subject: `user:${id}`, subject_user_id: id },
+    ]);
     const first = await signIn('nina.neu@demo.medreg', pw);
     expect(first.user).toMatchObject({ id, mustChangePassword: true, role: 'nurse' });
     const refused = await rejection(first.api.devices.list({}));

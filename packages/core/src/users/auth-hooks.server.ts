@@ -3,10 +3,14 @@ import type { Kysely } from 'kysely';
 import { isLocked, lockAfterFailure, LOCKOUT_WINDOW_MINUTES } from './lockout.js';
 
 /**
- * better-auth endpoints that would set a password or an email address past the application's rules
- * (length, breached list, history) and its administrators: passwords change through `users.changePassword`.
+ * The better-auth endpoints the application uses (as `ctx.path`, the endpoint's declared path): password sign-in
+ * (login form, standalone API), sign-out, the session of a cookie (integrations), and the server-only phone
+ * sign-in (phone-sign-in-auth.server.ts). Every other endpoint is closed, those a better-auth update adds too:
+ * names, email addresses, passwords, accounts and sessions change through the application's own procedures
+ * (`users.*`, `sessions.*`), with its rules, its access checks and its logbook; better-auth's `/update-user` would
+ * let anyone rename themselves, `/change-password` would skip the password rules.
  */
-const CLOSED_PATHS = new Set(['/change-password', '/set-password', '/reset-password', '/request-password-reset', '/change-email']);
+const OPEN_PATHS = new Set(['/sign-in/email', '/sign-out', '/get-session', '/sign-in/phone-code']);
 
 /** Error codes the sign-in answers with besides better-auth's own; the login page translates them. */
 export const ACCOUNT_BLOCKED = 'ACCOUNT_BLOCKED';
@@ -31,8 +35,8 @@ export function accountHooks(db: Kysely<any>, now: () => Date) {
 
   return {
     before: createAuthMiddleware(async (ctx) => {
-      if (CLOSED_PATHS.has(ctx.path) || ctx.path.startsWith('/reset-password/'))
-        throw new APIError('FORBIDDEN', { code: 'USE_THE_APP', message: 'Passwords are changed in the application (users.changePassword).' });
+      if (typeof ctx.path !== 'string' || !OPEN_PATHS.has(ctx.path))
+        throw new APIError('FORBIDDEN', { code: 'USE_THE_APP', message: 'Accounts, names, passwords and sessions are changed in the application.' });
       if (ctx.path !== '/sign-in/email') return;
       const user = await account(ctx.body?.email);
       if (!user) return;

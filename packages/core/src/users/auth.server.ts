@@ -50,7 +50,8 @@ export function createAuth(config: AuthConfig) {
     database: { db: config.authDb, type: config.dialect },
     telemetry: { enabled: false },
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: PASSWORD_MIN_LENGTH, maxPasswordLength: PASSWORD_MAX_LENGTH },
-    // Password endpoints closed, sign-in lockout, blocked accounts: see auth-hooks.server.ts.
+    // Only the endpoints the app uses are open (no self-service rename, password change…), sign-in lockout,
+    // blocked accounts: see auth-hooks.server.ts.
     hooks: accountHooks(config.authDb, config.now ?? (() => new Date())),
     session: {
       modelName: 'sessions',

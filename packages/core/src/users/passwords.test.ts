@@ -87,6 +87,48 @@ describe.each(testDialects)('passwords on %s', (dialect) => {
     expect(await signIn('Kaffee Stethoskop Laterne')).toMatch(/^medreg\.session_token=/);
   });
 
+  it('closes every better-auth endpoint the application does not use: a nurse cannot rename herself', async () => {
+    const nurseId = await app.userId('nurse');
+    const nameOf = async () => (await app.services.db.selectFrom('users').select('name').where('id', '=', nurseId).executeTakeFirstOrThrow()).name;
+    const name = await nameOf();
+    const cookie = await app.sessionCookie('pflege@demo.medreg');
+    const send = (method: string, path: string, body?: unknown) =>
+      app.services.auth.handler(
+        new Request(`http://localhost:3000/api/auth${path}`, {
+          method,
+          headers: { cookie, 'content-type': 'application/json', origin: 'http://localhost:3000' },
+          body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
+        }),
+      );
+
+    const rename = await send('POST', '/update-user', { name: 'Dr. Paula Pflege, Chefärztin' });
+    expect(rename.status).toBe(403);
+    expect(((await rename.json()) as { code?: string }).code).toBe('USE_THE_APP');
+    await expect(app.services.auth.api.updateUser({ body: { name: 'Dr. Paula Pflege' }, headers: new Headers({ cookie }) })).rejects.toThrow(/application/);
+    expect(await nameOf()).toBe(name);
+
+    // Closed by default: every endpoint better-auth routes, except the few the application uses, answers 403 before
+    // it runs (whatever its body), so an endpoint a better-auth update adds is closed too.
+    const open = new Set(['/sign-in/email', '/sign-out', '/get-session', '/sign-in/phone-code']);
+    const refused: string[] = [];
+    for (const endpoint of Object.values(app.services.auth.api) as { path?: string; options?: { method?: string | string[]; metadata?: { SERVER_ONLY?: boolean } } }[]) {
+      if (!endpoint.path || open.has(endpoint.path) || endpoint.options?.metadata?.SERVER_ONLY) continue;
+      const method = [endpoint.options?.method].flat()[0];
+      const res = await send(method === 'GET' ? 'GET' : 'POST', endpoint.path.replace(/:\w+/g, 'x'));
+      const code = ((await res.json().catch(() => null)) as { code?: string } | null)?.code;
+      if (res.status !== 403 || code !== 'USE_THE_APP') refused.push(`${endpoint.path}: ${res.status} ${code}`);
+    }
+    expect(refused).toEqual([]);
+    for (const path of ['/update-user', '/update-session', '/delete-user', '/change-email', '/list-sessions', '/revoke-sessions'])
+      expect(Object.values(app.services.auth.api).some((e) => (e as { path?: string }).path === path), path).toBe(true);
+
+    // The endpoints the application uses still answer: the session is intact, and signs out.
+    const session = await send('GET', '/get-session');
+    expect(((await session.json()) as { user?: { id: string; name: string } }).user).toMatchObject({ id: nurseId, name });
+    expect((await send('POST', '/sign-out')).status).toBe(200);
+    expect(await sessionUser(app.services, new Headers({ cookie }))).toBeNull();
+  });
+
   it('refuses anonymous callers', async () => {
     const r = await rejection(app.anonymous().users.changePassword({ current: 'x', next: 'Kaffee Stethoskop Laterne', confirm: 'Kaffee Stethoskop Laterne' }));
     expect(r.code).toBe('UNAUTHORIZED');

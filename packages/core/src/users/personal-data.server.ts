@@ -215,8 +215,9 @@ export async function pseudonymisePerson(services: Services, reader: SessionUser
   });
 }
 
-/** People whose name or e-mail contains the text (at most 30), for the privacy page. */
-export async function findPeople(db: Kysely<Database>, q: string) {
+/** People whose name or e-mail contains the text (at most 30), for the privacy page; the search is logged. */
+export async function findPeople(services: Services, reader: SessionUser, q: string) {
+  const db = services.db;
   let query = db
     .selectFrom('users')
     .select(['id', 'name', 'email', 'role', 'blocked_at', 'pseudonymised_at'])
@@ -227,11 +228,18 @@ export async function findPeople(db: Kysely<Database>, q: string) {
     const pattern = `%${escapeLike(q.toLowerCase())}%`;
     query = query.where(sql<boolean>`(lower(name) like ${pattern} escape '\\' or lower(email) like ${pattern} escape '\\')`);
   }
-  return query.execute();
+  const people = await query.execute();
+  // Names and e-mail addresses of many people were shown (as users.list logs them).
+  await logAccess(db, reader.id, 'personal_data_search', q ? `search: ${q}` : 'all', services.now());
+  return people;
 }
 
-/** A person's account and how many legal records reference them (what pseudonymisation leaves in place). */
-export async function personOverview(db: Kysely<Database>, id: string) {
+/**
+ * A person's account and how many legal records reference them (what pseudonymisation leaves in place); the view
+ * is logged as an access to the person.
+ */
+export async function personOverview(services: Services, reader: SessionUser, id: string) {
+  const db = services.db;
   const person = await db
     .selectFrom('users')
     .select(['id', 'name', 'email', 'phone', 'role', 'created_at', 'blocked_at', 'pseudonymised_at'])
@@ -257,5 +265,6 @@ export async function personOverview(db: Kysely<Database>, id: string) {
       .orderBy('d.name')
       .execute(),
   ]);
+  await logAccess(db, reader.id, 'personal_data_view', `user:${id}`, services.now());
   return { ...person, departments: departments.map((d) => d.name), records: { logbookEntries, instructed, instructing } };
 }

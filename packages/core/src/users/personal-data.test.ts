@@ -196,6 +196,34 @@ describe.each(testDialects)('personal data on %s', (dialect) => {
     expect((await readAccessLog(db, accessLogFilters.parse({ reader: '%' }))).rows).toHaveLength(0);
   });
 
+  it('writes the privacy page’s search and the opened person to the access log', async () => {
+    const caller = await app.as('admin');
+    const nurse = await app.userId('nurse');
+    const before = await accessLogCount();
+    expect((await caller.privacy.people({ q: ' PFLEGE@demo ' })).map((p) => p.email)).toEqual(['pflege@demo.medreg']);
+    expect((await caller.privacy.people({})).length).toBeGreaterThan(4);
+    expect(await caller.privacy.person({ personId: nurse })).toMatchObject({ email: 'pflege@demo.medreg', departments: expect.arrayContaining([expect.any(String)]) });
+    // Nothing shown, nothing logged: a missing person, other roles.
+    expect((await rejection(caller.privacy.person({ personId: 'no-such-person' }))).code).toBe('NOT_FOUND');
+    expect((await rejection((await app.as('manager')).privacy.people({ q: '' }))).code).toBe('FORBIDDEN');
+    expect((await rejection((await app.as('manager')).privacy.person({ personId: nurse }))).code).toBe('FORBIDDEN');
+    expect(await accessLogCount()).toBe(before + 3);
+    const rows = await db
+      .selectFrom('access_log')
+      .select(['user_id', 'action', 'subject', 'subject_user_id'])
+      .where('action', 'in', ['personal_data_search', 'personal_data_view'])
+      .orderBy('action')
+      .orderBy('subject')
+      .execute();
+    expect(rows).toEqual([
+      { user_id: admin, action: 'personal_data_search', subject: 'all', subject_user_id: null },
+      { user_id: admin, action: 'personal_data_search', subject: 'search: PFLEGE@demo', subject_user_id: null },
+      { user_id: admin, action: 'personal_data_view', subject: `user:${nurse}`, subject_user_id: nurse },
+    ]);
+    // The view is in the person's own access log.
+    expect((await caller.privacy.accessLog({ subject: 'pflege@demo.medreg', reader: 'admin@demo' })).rows.map((r) => r.action)).toContain('personal_data_view');
+  });
+
   it('deletes access log rows past the retention in the hourly job', async () => {
     const now = new Date('2026-12-04T12:00:00.000Z');
     const services = { ...app.services, now: () => now };

@@ -9,11 +9,11 @@ const admins = () => allow('admin');
 export const privacyRouter = router({
   people: admins()
     .input(z.object({ q: z.string().trim().max(200, { error: 'errors.tooLong' }).default('') }))
-    .query(({ ctx, input }) => findPeople(ctx.services.db, input.q)),
+    .query(({ ctx, input }) => findPeople(ctx.services, ctx.user, input.q)),
 
   person: admins()
     .input(z.object({ personId }))
-    .query(({ ctx, input }) => personOverview(ctx.services.db, input.personId)),
+    .query(({ ctx, input }) => personOverview(ctx.services, ctx.user, input.personId)),
 
   /** Irreversible: the form sends the person's e-mail address typed by the admin as confirmation. */
   pseudonymise: admins()

@@ -55,6 +55,8 @@ export const en = {
     actions: {
       personal_data_export: 'exported all personal data',
       personal_data_pseudonymise: 'blocked and pseudonymised',
+      personal_data_view: 'opened the person on the privacy page',
+      personal_data_search: 'searched people on the privacy page',
       instruction_record: 'opened the instruction record',
       instruction_matrix: 'opened the training matrix',
       logbook_pdf: 'printed a logbook with trainee names',
@@ -116,6 +118,8 @@ export const de: Widen<typeof en> = {
     actions: {
       personal_data_export: 'hat alle personenbezogenen Daten exportiert',
       personal_data_pseudonymise: 'hat gesperrt und pseudonymisiert',
+      personal_data_view: 'hat die Person auf der Datenschutzseite geöffnet',
+      personal_data_search: 'hat auf der Datenschutzseite Personen gesucht',
       instruction_record: 'hat den Einweisungsnachweis geöffnet',
       instruction_matrix: 'hat die Einweisungsmatrix geöffnet',
       logbook_pdf: 'hat ein Medizinproduktebuch mit Namen der Eingewiesenen gedruckt',
