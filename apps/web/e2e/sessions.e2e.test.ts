@@ -47,8 +47,14 @@ describe('signing a phone in by QR code', () => {
     // The phone: a fresh browser with no session, a phone's viewport and user agent.
     const phoneCtx = await browser.newContext({ ...phone, locale: 'de-DE', userAgent: ANDROID });
     const mobile = await phoneCtx.newPage();
+    // Opening the address only asks, naming the account; the button signs in. Opened alone, it spends no code.
     await mobile.goto(url);
-    expect(path(mobile.url())).toBe('/');
+    expect(await mobile.textContent('h1')).toContain('Auf diesem Handy anmelden?');
+    expect(await mobile.textContent('main form')).toContain('als Tom Techniker an');
+    expect(await sideways(mobile)).toBeLessThanOrEqual(0);
+    await shot(mobile, 'sessions-phone-confirm');
+    await mobile.reload();
+    await Promise.all([mobile.waitForURL((u) => path(u.href) === '/'), mobile.click('main button[type=submit]')]);
     expect(await mobile.textContent('.whoami')).toContain('Angemeldet als');
     await shot(mobile, 'sessions-phone-start-page');
 
@@ -70,6 +76,7 @@ describe('signing a phone in by QR code', () => {
     const other = await (await browser.newContext({ ...phone, locale: 'de-DE' })).newPage();
     const again = await other.goto(url);
     expect(again!.status()).toBe(400);
+    expect(await other.locator('main button[type=submit]').count()).toBe(0);
     expect(await other.textContent('[role=alert]')).toContain('Dieser Anmelde-Code wurde bereits benutzt');
     await shot(other, 'sessions-phone-code-used');
     await other.goto(`${server.baseUrl}/`);

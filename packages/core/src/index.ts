@@ -26,4 +26,4 @@ export { verifyAllChains } from './logbook/verify.server.js';
 export { LOGBOOK_KINDS } from './logbook/kinds.js';
 export { personalDataExport } from './users/personal-data.server.js';
 export { retentionDays } from './users/personal-data.js';
-export { signInWithPhoneCode } from './users/phone-sign-in.server.js';
+export { phoneCodeAccount, signInWithPhoneCode } from './users/phone-sign-in.server.js';

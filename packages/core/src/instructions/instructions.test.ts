@@ -171,7 +171,29 @@ describe.each(testDialects)('instructions on %s', (dialect) => {
     // Her own instruction by the manufacturer counts like any other.
     const nurse = await app.as('nurse');
     expect((await nurse.devices.get({ id: device.device.id })).verdict.mayUse).toBe(true);
-    const colleague = (await nurse.instructions.formOptions({ departmentId: device.device.department_id! })).trainees[0]!;
+    const options = await nurse.instructions.formOptions({ departmentId: device.device.department_id! });
+    const colleague = options.trainees[0]!;
+    // The form offers her models at her site only, her own appointment, and only people of that site, however asked.
+    expect(options.sites.map((s) => s.id)).toEqual([device.device.site_id]);
+    expect(options.models.map((m) => m.id)).toEqual([device.device.model_id]);
+    expect(options.appointed.every((a) => a.user_id === nurseId)).toBe(true);
+    expect(options.departments.every((d) => d.site_id === device.device.site_id)).toBe(true);
+    const siteOf = async (userIds: string[]) =>
+      (await app.services.db.selectFrom('user_departments as ud').innerJoin('departments as d', 'd.id', 'ud.department_id').select(['ud.user_id', 'd.site_id']).where('ud.user_id', 'in', userIds).execute()).filter((r) => r.site_id === device.device.site_id).map((r) => r.user_id);
+    const everyone = await nurse.instructions.formOptions({ departmentId: 'all' });
+    expect(everyone.trainees.length).toBeGreaterThan(0);
+    expect(new Set(await siteOf(everyone.trainees.map((p) => p.id)))).toEqual(new Set(everyone.trainees.map((p) => p.id)));
+    const elsewhere = await app.services.db
+      .selectFrom('user_departments as ud')
+      .innerJoin('departments as d', 'd.id', 'ud.department_id')
+      .innerJoin('users as u', 'u.id', 'ud.user_id')
+      .select('ud.user_id')
+      .where('u.blocked_at', 'is', null)
+      .where('d.site_id', '!=', device.device.site_id)
+      .where('ud.user_id', 'not in', (eb) => eb.selectFrom('user_departments as x').innerJoin('departments as y', 'y.id', 'x.department_id').select('x.user_id').where('y.site_id', '=', device.device.site_id))
+      .executeTakeFirstOrThrow();
+    expect((await nurse.instructions.formOptions({ include: [elsewhere.user_id] })).trainees.map((p) => p.id)).not.toContain(elsewhere.user_id);
+    expect((await manager.instructions.formOptions({ include: [elsewhere.user_id] })).trainees.map((p) => p.id)).toContain(elsewhere.user_id);
     const session = {
       modelId: device.device.model_id,
       siteId: device.device.site_id,

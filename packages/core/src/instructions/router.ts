@@ -29,12 +29,19 @@ export const instructionsRouter = router({
   formOptions: anyUser()
     .input(z.object({ departmentId: id.optional(), include: z.array(id).max(500).default([]) }))
     .query(async ({ ctx, input }) => {
-      const options = await sessionFormOptions(ctx.services.db, ctx.user, input.departmentId, input.include);
-      if ((instructionRecorders as readonly string[]).includes(ctx.user.role)) return options;
-      // Others record only on the models they are appointed for.
-      const mine = options.appointed.filter((a) => a.user_id === ctx.user.id);
+      const { db } = ctx.services;
+      if ((instructionRecorders as readonly string[]).includes(ctx.user.role)) return sessionFormOptions(db, ctx.user, input.departmentId, input.include);
+      // Others record only as appointed person: their models at their sites, for the people of those sites.
+      const mine = await db.selectFrom('appointed_persons').select(['model_id', 'site_id', 'user_id']).where('user_id', '=', ctx.user.id).where('ended_at', 'is', null).execute();
       if (mine.length === 0) throw forbidden();
-      return { ...options, models: options.models.filter((m) => mine.some((a) => a.model_id === m.id)), sites: options.sites.filter((s) => mine.some((a) => a.site_id === s.id)) };
+      const sites = [...new Set(mine.map((a) => a.site_id))];
+      const options = await sessionFormOptions(db, ctx.user, input.departmentId, input.include, sites);
+      return {
+        ...options,
+        models: options.models.filter((m) => mine.some((a) => a.model_id === m.id)),
+        sites: options.sites.filter((s) => sites.includes(s.id)),
+        appointed: options.appointed.filter((a) => a.user_id === ctx.user.id),
+      };
     }),
 
   record: anyUser().input(recordInstructionInput).mutation(({ ctx, input }) => recordInstruction(ctx.services, ctx.user, input)),

@@ -211,8 +211,15 @@ const traineeNames = prepared((db, p: { ids: string[] }) =>
 );
 
 /** What the session form offers: models, sites, the people of a ward ('all': everyone), and who is appointed where. */
-export async function sessionFormOptions(db: Kysely<Database>, user: SessionUser, departmentId: string | undefined, include: string[] = []) {
-  const [models, sites, departments, appointed] = await Promise.all([
+export async function sessionFormOptions(
+  db: Kysely<Database>,
+  user: SessionUser,
+  departmentId: string | undefined,
+  include: string[] = [],
+  /** Only people and wards of these sites (an appointed nurse's); every site when absent. */
+  withinSites?: readonly string[],
+) {
+  const [models, sites, allDepartments, appointed] = await Promise.all([
     db
       .selectFrom('device_models as m')
       .innerJoin('manufacturers as mf', 'mf.id', 'm.manufacturer_id')
@@ -230,8 +237,17 @@ export async function sessionFormOptions(db: Kysely<Database>, user: SessionUser
       .select(['a.model_id', 'a.site_id', 'a.user_id', 'u.name'])
       .execute(),
   ]);
+  const departments = withinSites ? allDepartments.filter((d) => withinSites.includes(d.site_id)) : allDepartments;
   // A ward's people (or, asked for, everyone) and whoever is already chosen, e.g. those who asked.
   let people = db.selectFrom('users as u').where('u.blocked_at', 'is', null).select(['u.id', 'u.name', 'u.role']).orderBy('u.name');
+  if (withinSites)
+    people = people.where('u.id', 'in', (eb) =>
+      eb
+        .selectFrom('user_departments as ud')
+        .innerJoin('departments as d', 'd.id', 'ud.department_id')
+        .select('ud.user_id')
+        .where('d.site_id', 'in', withinSites.length ? [...withinSites] : ['']),
+    );
   people = people.where((eb) =>
     eb.or([
       ...(departmentId === 'all' ? [eb.lit(true)] : []),

@@ -68,7 +68,7 @@ export const procedurePolicy: Record<string, Access> = {
   'labels.count': technicians,
 
   'instructions.ofDevice': allWard,
-  'instructions.formOptions': technicians,
+  'instructions.formOptions': { roles: staff, note: 'nurses too where appointed: their models and sites, only people of those sites' },
   'instructions.record': { roles: everyone, note: 'nurses only as appointed person for the model at that site' },
   'instructions.confirm': { roles: everyone, note: 'only the trainee' },
   'instructions.request': allWard,

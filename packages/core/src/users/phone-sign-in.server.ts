@@ -40,30 +40,44 @@ export async function createPhoneCode(services: Services, user: SessionUser) {
   return { id: row.id, url: `${services.baseUrl}/login/qr/${token}`, expiresAt: row.expires_at };
 }
 
+/** The code's row if it can sign in now (it exists, is unused and unexpired, its user not blocked); refused otherwise. */
+async function usableCode(services: Services, token: string) {
+  // A token is 43 base64url characters; anything else cannot be one (and is not worth a query).
+  if (!/^[\w-]{43}$/.test(token)) throw refuse('unknown');
+  const row = await services.db
+    .selectFrom('phone_sign_ins as p')
+    .innerJoin('users as u', 'u.id', 'p.user_id')
+    .select(['p.id', 'p.user_id', 'p.expires_at', 'p.used_at', 'u.blocked_at', 'u.name'])
+    .where('p.token_hash', '=', phoneTokenHash(token))
+    .executeTakeFirst();
+  const verdict = judgePhoneCode(row, services.now());
+  if (verdict !== 'valid') throw refuse(verdict);
+  return row!;
+}
+
+/**
+ * Whom a code would sign in, without taking it: the phone asks before it signs in, so opening the address (a link
+ * preview, a scanner app fetching it, a link someone else sent) signs nobody in and spends no code.
+ */
+export async function phoneCodeAccount(services: Services, token: string): Promise<{ name: string }> {
+  return { name: (await usableCode(services, token)).name };
+}
+
 /**
  * Takes a code for a sign-in: it must exist, be unused and unexpired, and its user not blocked. It is marked used
  * by a conditional update, so of two phones racing with one code only one gets through. Returns whom to sign in.
  */
 export async function redeemPhoneCode(services: Services, token: string): Promise<{ id: string; userId: string }> {
   const now = services.now();
-  // A token is 43 base64url characters; anything else cannot be one (and is not worth a query).
-  if (!/^[\w-]{43}$/.test(token)) throw refuse('unknown');
-  const row = await services.db
-    .selectFrom('phone_sign_ins as p')
-    .innerJoin('users as u', 'u.id', 'p.user_id')
-    .select(['p.id', 'p.user_id', 'p.expires_at', 'p.used_at', 'u.blocked_at'])
-    .where('p.token_hash', '=', phoneTokenHash(token))
-    .executeTakeFirst();
-  const verdict = judgePhoneCode(row, now);
-  if (verdict !== 'valid') throw refuse(verdict);
+  const row = await usableCode(services, token);
   const taken = await services.db
     .updateTable('phone_sign_ins')
     .set({ used_at: now.toISOString() })
-    .where('id', '=', row!.id)
+    .where('id', '=', row.id)
     .where('used_at', 'is', null)
     .executeTakeFirst();
   if (Number(taken.numUpdatedRows) !== 1) throw refuse('used');
-  return { id: row!.id, userId: row!.user_id };
+  return { id: row.id, userId: row.user_id };
 }
 
 /**

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import { sessionUser } from '../context.js';
 import { createTestApp, rejection, type TestApp } from '../testing.js';
-import { createPhoneCode, redeemPhoneCode, signInWithPhoneCode } from './phone-sign-in.server.js';
+import { createPhoneCode, phoneCodeAccount, redeemPhoneCode, signInWithPhoneCode } from './phone-sign-in.server.js';
 import { judgePhoneCode } from './phone-sign-in.js';
 import { describeUserAgent } from './sessions.js';
 
@@ -87,6 +87,25 @@ describe.each(testDialects)('phone sign-in and sessions on %s', (dialect) => {
     const code = await tech.sessions.phoneCode();
     await redeemPhoneCode(app.services, tokenOf(code.url));
     expect(await tech.sessions.phoneCodeState({ id: code.id })).toMatchObject({ state: 'waiting' });
+  });
+
+  it('asking whom a code signs in names the account and spends nothing: the code still signs in afterwards', async () => {
+    clock = new Date();
+    const userId = await app.userId('technician');
+    const tech = await app.as('technician');
+    const code = await tech.sessions.phoneCode();
+    const before = await sessionsOf(userId);
+
+    expect(await phoneCodeAccount(app.services, tokenOf(code.url))).toEqual({ name: 'Tom Techniker' });
+    expect(await phoneCodeAccount(app.services, tokenOf(code.url))).toEqual({ name: 'Tom Techniker' });
+    expect(await sessionsOf(userId)).toBe(before);
+    expect(await tech.sessions.phoneCodeState({ id: code.id })).toMatchObject({ state: 'waiting' });
+
+    await signInWithPhoneCode(app.services, tokenOf(code.url), phone);
+    expect(await sessionsOf(userId)).toBe(before + 1);
+    // Once used, asking is refused like signing in.
+    expect((await rejection(phoneCodeAccount(app.services, tokenOf(code.url)))).message).toMatch(/already been used/);
+    expect((await rejection(phoneCodeAccount(app.services, 'x'.repeat(43)))).message).toMatch(/not valid/);
   });
 
   it('the code signs a phone in once, as the user who showed it; a second use is refused and creates nothing', async () => {

@@ -22,7 +22,7 @@ export const en = {
   listTitle: 'Signed-in browsers and phones',
   phoneTitle: 'Sign in a phone',
   phoneIntro:
-    'Scan this code with the phone’s camera: the phone opens MedReg signed in as you, without typing your password. The code works once and for two minutes. Show it only to your own phone.',
+    'Scan this code with the phone’s camera and confirm on the phone: it opens MedReg signed in as you, without typing your password. The code works once and for two minutes. Show it only to your own phone.',
   phoneShow: 'Show sign-in code',
   phoneNew: 'Show a new code',
   phoneQrLabel: 'QR code to sign in a phone',
@@ -36,6 +36,10 @@ export const en = {
   tokenBlocked: 'This account is blocked. Ask an administrator.',
   qrFailedTitle: 'Phone sign-in not possible',
   qrToLogin: 'Sign in with email and password',
+  confirmTitle: 'Sign in on this phone?',
+  confirmText: 'This code signs this phone in as {{name}}. Continue only if you have just scanned it from your own screen.',
+  confirmButton: 'Sign in as {{name}}',
+  confirmOther: 'Not you? Sign in with email and password',
 } as const;
 
 export const de: Widen<typeof en> = {
@@ -59,7 +63,7 @@ export const de: Widen<typeof en> = {
   listTitle: 'Angemeldete Browser und Handys',
   phoneTitle: 'Handy anmelden',
   phoneIntro:
-    'Scannen Sie diesen Code mit der Kamera des Handys: Das Handy öffnet MedReg mit Ihrem Konto, ohne dass Sie Ihr Passwort eingeben. Der Code gilt einmal und zwei Minuten lang. Zeigen Sie ihn nur Ihrem eigenen Handy.',
+    'Scannen Sie diesen Code mit der Kamera des Handys und bestätigen Sie am Handy: Es öffnet MedReg mit Ihrem Konto, ohne dass Sie Ihr Passwort eingeben. Der Code gilt einmal und zwei Minuten lang. Zeigen Sie ihn nur Ihrem eigenen Handy.',
   phoneShow: 'Anmelde-Code anzeigen',
   phoneNew: 'Neuen Code anzeigen',
   phoneQrLabel: 'QR-Code zum Anmelden eines Handys',
@@ -73,4 +77,8 @@ export const de: Widen<typeof en> = {
   tokenBlocked: 'Dieses Konto ist gesperrt. Wenden Sie sich an einen Administrator.',
   qrFailedTitle: 'Anmeldung des Handys nicht möglich',
   qrToLogin: 'Mit E-Mail und Passwort anmelden',
+  confirmTitle: 'Auf diesem Handy anmelden?',
+  confirmText: 'Dieser Code meldet dieses Handy als {{name}} an. Fahren Sie nur fort, wenn Sie ihn gerade eben von Ihrem eigenen Bildschirm gescannt haben.',
+  confirmButton: 'Als {{name}} anmelden',
+  confirmOther: 'Nicht Sie? Mit E-Mail und Passwort anmelden',
 };
