@@ -40,10 +40,13 @@ describe('personal data', () => {
     expect(data.records.accounts.user_id[0]).not.toHaveProperty('password');
     expect(text).not.toMatch(/scrypt|"password"/);
 
-    // The export is in the access log: the person's own log, newest first.
+    // The export is in the access log: the person's own log, newest first, after the views of the person's page.
     await page.reload();
     await Promise.all([page.waitForURL(/subject=technik/), page.click('a:has-text("Zugriffsprotokoll dieser Person")')]);
-    expect(await page.textContent('.log li:first-child')).toContain('Anna Admin hat alle personenbezogenen Daten exportiert: Tom Techniker');
+    const rows = await page.locator('.log li').allTextContents();
+    const exportRow = rows.findIndex((row) => row.includes('Anna Admin hat alle personenbezogenen Daten exportiert: Tom Techniker'));
+    expect(exportRow, rows.join('\n')).toBeGreaterThan(0);
+    expect(rows.slice(0, exportRow).every((row) => row.includes('Anna Admin hat die')), rows.join('\n')).toBe(true);
 
     for (const [size, locale, name] of looks([[phone, 'de-DE', 'phone-de'], [phone, 'en-GB', 'phone-en'], [desktop, 'en-GB', 'desktop-en']] as const)) {
       const c = await browser.newContext({ ...size, locale });
@@ -71,6 +74,13 @@ describe('personal data', () => {
     expect(await page.textContent('#person-title')).toContain('pseudonymisiert');
     expect(await page.isVisible('#pseudonymise-title')).toBe(false);
     await shot(page, 'privacy-done-desktop-de');
+
+    // The user administration shows the account as it stays: no role, ward or unblock form, and why.
+    const personId = new URL(page.url()).searchParams.get('person')!;
+    await page.goto(`${server.baseUrl}/admin/users/${personId}`);
+    expect(await page.textContent('main .alert.warn')).toContain('pseudonymisiert und bleibt gesperrt');
+    expect(await page.locator('main form').count()).toBe(0);
+    await shot(page, 'privacy-user-pseudonymised-desktop-de');
 
     // The departed person cannot sign in any more.
     const gone = await browser.newContext(phone);

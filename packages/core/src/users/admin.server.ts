@@ -1,7 +1,7 @@
 import { hashPassword } from 'better-auth/crypto';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import type { Role } from '@medreg/db';
+import type { Database, Role } from '@medreg/db';
 import type { Services, SessionUser } from '../context.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { logAccess } from './access-log.server.js';
@@ -97,7 +97,7 @@ export async function getUser(services: Services, admin: SessionUser, id: string
   const { db } = services;
   const user = await db
     .selectFrom('users')
-    .select(['id', 'name', 'email', 'role', 'phone', 'blocked_at', 'locked_until', 'must_change_password', 'created_at'])
+    .select(['id', 'name', 'email', 'role', 'phone', 'blocked_at', 'locked_until', 'must_change_password', 'created_at', 'pseudonymised_at'])
     .where('id', '=', id)
     .executeTakeFirst();
   if (!user) throw notFound();
@@ -172,8 +172,8 @@ export async function updateUser(services: Services, admin: SessionUser, input: 
   if (input.id === admin.id && input.role !== 'admin') throw badInput('accounts.users.notSelf', {}, 'role');
   await checkDepartments(services, input.departmentIds);
   await db.transaction().execute(async (trx) => {
-    const r = await trx.updateTable('users').set({ role: input.role, updated_at: services.now().toISOString() }).where('id', '=', input.id).executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw notFound();
+    await changeable(trx, input.id);
+    await trx.updateTable('users').set({ role: input.role, updated_at: services.now().toISOString() }).where('id', '=', input.id).execute();
     await trx.deleteFrom('user_departments').where('user_id', '=', input.id).execute();
     for (const departmentId of new Set(input.departmentIds)) await trx.insertInto('user_departments').values({ user_id: input.id, department_id: departmentId }).execute();
   });
@@ -190,6 +190,19 @@ export async function blockUser(services: Services, admin: SessionUser, id: stri
 
 /** Unblocks an account; a lockout from wrong passwords ends with it. */
 export async function unblockUser(services: Services, id: string) {
-  const r = await services.db.updateTable('users').set({ blocked_at: null, locked_until: null }).where('id', '=', id).executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) throw notFound();
+  await services.db.transaction().execute(async (trx) => {
+    await changeable(trx, id);
+    await trx.updateTable('users').set({ blocked_at: null, locked_until: null }).where('id', '=', id).execute();
+  });
+}
+
+/**
+ * An account an administrator may change: it exists and was not pseudonymised. A pseudonymised account stays blocked
+ * and keeps its role: it only carries the legal records' references, and unblocking it would revive a person who
+ * was erased.
+ */
+async function changeable(db: Kysely<Database>, id: string) {
+  const user = await db.selectFrom('users').select('pseudonymised_at').where('id', '=', id).executeTakeFirst();
+  if (!user) throw notFound();
+  if (user.pseudonymised_at) throw new AppError('CONFLICT', 'accounts.users.pseudonymised');
 }

@@ -303,6 +303,12 @@ describe.each(testDialects)('personal data on %s', (dialect) => {
     expect(log).toEqual([{ user_id: admin, action: 'personal_data_pseudonymise' }]);
     expect(await rejection(caller.privacy.pseudonymise({ personId: tech, confirmation: user.email }), 'de')).toMatchObject({ code: 'CONFLICT', message: 'Diese Person wurde bereits pseudonymisiert.' });
     expect((await caller.privacy.person({ personId: tech })).pseudonymised_at).not.toBeNull();
+    // The account stays as it is: no unblocking, no new role or wards.
+    const unblock = await rejection(caller.users.unblock({ id: tech }), 'de');
+    expect(unblock).toMatchObject({ code: 'CONFLICT' });
+    expect(unblock.message).toMatch(/pseudonymisiert und bleibt gesperrt/);
+    expect((await rejection(caller.users.update({ id: tech, role: 'admin', departmentIds: [] }))).code).toBe('CONFLICT');
+    expect(await db.selectFrom('users').select(['role', 'blocked_at']).where('id', '=', tech).executeTakeFirstOrThrow()).toEqual({ role: user.role, blocked_at: user.blocked_at });
   }, 60_000);
 
   async function sessionUserOf(role: 'admin' | 'manager') {
