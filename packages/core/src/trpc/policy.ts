@@ -35,6 +35,7 @@ export const procedurePolicy: Record<string, Access> = {
   'users.departments': administration,
   'users.invite': administration,
   'users.update': administration,
+  'users.resetPassword': { roles: admins, note: 'never one’s own password' },
   'users.block': { roles: admins, note: 'never one’s own account' },
   'users.unblock': administration,
 

@@ -7,6 +7,7 @@ import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { logAccess } from './access-log.server.js';
 import { passwordProblem } from './password-rules.js';
 import { blockPerson } from './personal-data.server.js';
+import { endAllSessions } from './idle-sessions.server.js';
 import { storePassword } from './passwords.server.js';
 
 export const ROLES = ['admin', 'manager', 'technician', 'nurse'] as const satisfies readonly Role[];
@@ -16,13 +17,11 @@ const role = z.enum(ROLES, { error: 'errors.invalidChoice' });
 const departmentIds = z.array(z.uuid({ error: 'accounts.users.unknownDepartment' })).max(500).default([]);
 
 export const listInput = z.object({ q: z.string().trim().max(100).default('') }).default({ q: '' });
-export const inviteInput = z.object({
-  name: z.string({ error: 'errors.required' }).trim().min(1, { error: 'errors.required' }).max(120),
-  email: z.string({ error: 'errors.required' }).trim().toLowerCase().pipe(z.email({ error: 'errors.invalidEmail' }).max(320)),
-  role,
-  departmentIds,
-});
-export const updateInput = z.object({ id: z.uuid({ error: 'errors.notFound' }), role, departmentIds });
+const name = z.string({ error: 'errors.required' }).trim().min(1, { error: 'errors.required' }).max(120);
+const email = z.string({ error: 'errors.required' }).trim().toLowerCase().pipe(z.email({ error: 'errors.invalidEmail' }).max(320));
+export const inviteInput = z.object({ name, email, role, departmentIds });
+/** Name and e-mail address when given: people marry, and a typo at the invitation is corrected here (not by the person). */
+export const updateInput = z.object({ id: z.uuid({ error: 'errors.notFound' }), name: name.optional(), email: email.optional(), role, departmentIds });
 export const idInput = z.object({ id: z.uuid({ error: 'errors.notFound' }) });
 
 /** Letters and digits that cannot be mistaken for one another when read out or copied from a screen. */
@@ -166,17 +165,45 @@ export async function inviteUser(services: Services, admin: SessionUser, input: 
   return { id, initialPassword: password };
 }
 
-/** Role and departments. An administrator cannot take away their own administrator role. */
+/** Name, e-mail address, role and departments. An administrator cannot take away their own administrator role. */
 export async function updateUser(services: Services, admin: SessionUser, input: z.infer<typeof updateInput>) {
   const { db } = services;
   if (input.id === admin.id && input.role !== 'admin') throw badInput('accounts.users.notSelf', {}, 'role');
   await checkDepartments(services, input.departmentIds);
   await db.transaction().execute(async (trx) => {
     await changeable(trx, input.id);
-    await trx.updateTable('users').set({ role: input.role, updated_at: services.now().toISOString() }).where('id', '=', input.id).execute();
+    if (input.email) {
+      const taken = await trx.selectFrom('users').select('id').where(sql`lower(email)`, '=', input.email).where('id', '!=', input.id).executeTakeFirst();
+      if (taken) throw new AppError('CONFLICT', 'accounts.users.emailTaken', {}, 'email');
+    }
+    await trx
+      .updateTable('users')
+      .set({ ...(input.name ? { name: input.name } : {}), ...(input.email ? { email: input.email } : {}), role: input.role, updated_at: services.now().toISOString() })
+      .where('id', '=', input.id)
+      .execute();
     await trx.deleteFrom('user_departments').where('user_id', '=', input.id).execute();
     for (const departmentId of new Set(input.departmentIds)) await trx.insertInto('user_departments').values({ user_id: input.id, department_id: departmentId }).execute();
   });
+}
+
+/**
+ * A forgotten password: a new one-time initial password, returned once, which the person must replace at the next
+ * sign-in (as after an invitation). Every session of the account ends, and a lockout from wrong passwords with it.
+ * One's own password is changed with the current one instead.
+ */
+export async function resetPassword(services: Services, admin: SessionUser, id: string) {
+  if (id === admin.id) throw badInput('accounts.users.resetSelf');
+  const password = initialPassword();
+  const hash = await hashPassword(password);
+  const now = services.now();
+  await services.db.transaction().execute(async (trx) => {
+    await changeable(trx, id);
+    await trx.updateTable('users').set({ must_change_password: 1, locked_until: null, updated_at: now.toISOString() }).where('id', '=', id).execute();
+    await trx.deleteFrom('sign_in_failures').where('user_id', '=', id).execute();
+    await storePassword(trx, id, hash, now);
+  });
+  await endAllSessions(services, id);
+  return { initialPassword: password };
 }
 
 /** Blocks an account (a departed person): no sign-in, every session ends at once. Never deleted. */

@@ -122,6 +122,35 @@ describe.each(testDialects)('user management on %s', (dialect) => {
     expect((await admin.users.get({ id: await app.userId('admin') })).role).toBe('admin');
   });
 
+  it('corrects a name and an e-mail address; an address another account has is refused and nothing changes', async () => {
+    const admin = await app.as('admin');
+    const { id } = await admin.users.invite({ name: 'Petra Tippfehler', email: 'petra.tipfehler@demo.medreg', role: 'nurse', departmentIds: [] });
+    await admin.users.update({ id, name: ' Petra Tippfehler-Groß ', email: 'Petra.Tippfehler@demo.medreg', role: 'nurse', departmentIds: [] });
+    expect(await admin.users.get({ id })).toMatchObject({ name: 'Petra Tippfehler-Groß', email: 'petra.tippfehler@demo.medreg' });
+    const taken = await rejection(admin.users.update({ id, name: 'Jemand', email: 'technik@demo.medreg', role: 'manager', departmentIds: [] }));
+    expect(taken.fieldErrors?.email).toBe('An account with this email address already exists.');
+    expect(await admin.users.get({ id })).toMatchObject({ name: 'Petra Tippfehler-Groß', email: 'petra.tippfehler@demo.medreg', role: 'nurse' });
+  });
+
+  it('issues a new one-time password for a forgotten one: the old one stops, sessions and a lockout end, the new one must be replaced', async () => {
+    const admin = await app.as('admin');
+    const { id, initialPassword: first } = await admin.users.invite({ name: 'Vera Vergesslich', email: 'vera@demo.medreg', role: 'nurse', departmentIds: [] });
+    const session = await signIn('vera@demo.medreg', first);
+    await session.api.users.changePassword({ current: first, next: 'Sonnenblume Gartenhaus', confirm: 'Sonnenblume Gartenhaus' });
+    const signedIn = await signIn('vera@demo.medreg', 'Sonnenblume Gartenhaus');
+    await app.services.db.updateTable('users').set({ locked_until: new Date(Date.now() + 600_000).toISOString() }).where('id', '=', id).execute();
+
+    const { initialPassword: pw } = await admin.users.resetPassword({ id });
+    expect(pw).toMatch(/^[\w]{5}(-[\w]{5}){3}$/);
+    expect(await sessionUser(app.services, signedIn.headers)).toBeNull();
+    await expect(signIn('vera@demo.medreg', 'Sonnenblume Gartenhaus')).rejects.toThrow();
+    const fresh = await signIn('vera@demo.medreg', pw);
+    expect(fresh.user?.mustChangePassword).toBe(true);
+    // Not for one's own password, nor by anyone but an administrator.
+    expect((await rejection(admin.users.resetPassword({ id: await app.userId('admin') }))).message).toMatch(/your own password/);
+    expect((await rejection((await app.as('manager')).users.resetPassword({ id }))).code).toBe('FORBIDDEN');
+  });
+
   it('blocks: every session ends at once, sign-in is refused; unblocking lets the person in again', async () => {
     const admin = await app.as('admin');
     const id = await app.userId('nurse');

@@ -1,5 +1,5 @@
 import { allow, ownAccount, publicProcedure, router } from '../trpc/init.js';
-import { blockUser, getUser, idInput, inviteInput, inviteUser, listInput, listUsers, unblockUser, updateInput, updateUser, departmentChoices } from './admin.server.js';
+import { blockUser, getUser, idInput, inviteInput, inviteUser, listInput, listUsers, resetPassword, unblockUser, updateInput, updateUser, departmentChoices } from './admin.server.js';
 import { changeOwnPassword, changePasswordInput } from './passwords.server.js';
 import { endAllSessions } from './idle-sessions.server.js';
 
@@ -29,6 +29,9 @@ export const usersRouter = router({
       await updateUser(ctx.services, ctx.user, input);
       return { ok: true as const };
     }),
+  resetPassword: admin()
+    .input(idInput)
+    .mutation(({ ctx, input }) => resetPassword(ctx.services, ctx.user, input.id)),
   block: admin()
     .input(idInput)
     .mutation(async ({ ctx, input }) => {

@@ -19,13 +19,27 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 export const actions: Actions = {
   save: async ({ locals, params, request }) => {
     const form = await request.formData();
-    const values = { id: params.id, role: String(form.get('role') ?? ''), departmentIds: form.getAll('departmentIds').map(String) };
+    const values = {
+      id: params.id,
+      name: String(form.get('name') ?? ''),
+      email: String(form.get('email') ?? ''),
+      role: String(form.get('role') ?? ''),
+      departmentIds: form.getAll('departmentIds').map(String),
+    };
     try {
       await locals.api.users.update(values as Parameters<typeof locals.api.users.update>[0]);
     } catch (e) {
       return failFrom(e, locals.t, values);
     }
     redirect(303, `/admin/users/${params.id}?saved=1`);
+  },
+  /** The new one-time password is shown once, in this answer, never in an address. */
+  resetPassword: async ({ locals, params }) => {
+    try {
+      return { reset: await locals.api.users.resetPassword({ id: params.id }) };
+    } catch (e) {
+      return failFrom(e, locals.t, {});
+    }
   },
   block: async ({ locals, params }) => {
     try {
