@@ -107,6 +107,35 @@ describe('accounts', () => {
     await ctx.close();
   });
 
+  it('the administrator corrects the name and hands out a new one-time password, which also ends the lock', async () => {
+    for (const [size, locale, name] of looks([[desktop, 'en-GB', 'desktop-en'], [phone, 'de-DE', 'phone-de']] as const)) {
+      const c = await browser.newContext({ ...size, locale });
+      const admin = await openAs(c, server.baseUrl, 'admin@demo.medreg', `/admin/users?q=${EMAIL}`);
+      await Promise.all([admin.waitForURL(/\/admin\/users\/[\w-]+$/), admin.click('main .users a:has-text("Nina")')]);
+      await admin.fill('#name', name === 'desktop-en' ? 'Nina Neu-Berg' : 'Nina Neu');
+      await Promise.all([admin.waitForURL(/saved=1/), admin.click('form[action="?/save"] button')]);
+      expect(await admin.textContent('h1')).toBe(name === 'desktop-en' ? 'Nina Neu-Berg' : 'Nina Neu');
+      await admin.click('form[action="?/resetPassword"] button');
+      await admin.waitForSelector('.password code');
+      const pw = (await admin.textContent('.password code'))!.trim();
+      expect(pw).toMatch(/^[\w]{5}(-[\w]{5}){3}$/);
+      // One line: the password's box is one line high, whatever the width.
+      const box = (await admin.locator('.password code').boundingBox())!;
+      expect(box.height).toBeLessThan(40);
+      expect(await sideways(admin)).toBeLessThanOrEqual(0);
+      await shot(admin, `accounts-reset-${name}`);
+      await c.close();
+
+      // The lock from the wrong passwords is over; the new password signs in and must be replaced.
+      const n = await (await browser.newContext({ ...phone, locale: 'de-DE' })).newPage();
+      await signInOnce(n, pw);
+      await n.waitForURL(/\/account\/password$/).catch(async (e: Error) => {
+        throw new Error(`${e.message}\nAt ${n.url()} the page showed: ${(await n.textContent('main'))?.replace(/\s+/g, ' ')}`);
+      });
+      await n.context().close();
+    }
+  });
+
   it('looks right on a phone and a desktop (screenshots)', async () => {
     for (const [size, locale, name] of looks([[phone, 'de-DE', 'phone-de'], [desktop, 'en-GB', 'desktop-en']] as const)) {
       const c = await browser.newContext({ ...size, locale });
