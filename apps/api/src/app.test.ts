@@ -217,6 +217,9 @@ describe.each(testDialects)('the HTTP API on %s', (dialect) => {
     fd.set('inspectionTypeId', stk.id);
     fd.set('performedOn', todayInBerlin());
     fd.set('result', 'passed');
+    // A passed STK rests on every check and measurement of its form, taken with a calibrated instrument.
+    for (const [k, v] of Object.entries({ visual: 'pass', protective_earth: '120', insulation: '50', equipment_leakage: '40', applied_part_leakage: '10', functional: 'pass' })) fd.set(`m.${k}`, v);
+    fd.set('testInstrumentId', await app.instrumentId());
     fd.append('photos', new File([new Uint8Array(jpeg)], 'protokoll.jpg', { type: 'image/jpeg' }));
     // A browser page sends its origin with a form (a form naming none is refused).
     const res = await send('/trpc/inspections.record', { method: 'POST', headers: await headers('technician', 'en', { Origin: ORIGIN }), body: fd });
@@ -275,6 +278,12 @@ describe.each(testDialects)('the HTTP API on %s', (dialect) => {
     expect(card.headers.get('content-type')).toBe('application/pdf');
     const pdf = new Uint8Array(await card.arrayBuffer());
     expect(new TextDecoder().decode(pdf.subarray(0, 4))).toBe('%PDF');
+    // Named in the request's language.
+    expect(card.headers.get('content-disposition')).toContain('filename="lockout-card-MT-10002.pdf"');
+    const german = await send(cardUrl, { headers: await headers('manager', 'de') });
+    expect(german.headers.get('content-disposition')).toContain('filename="Sperrkarte-MT-10002.pdf"');
+    const asked = await send(`${cardUrl}?lang=en`, { headers: await headers('manager', 'de') });
+    expect(asked.headers.get('content-disposition')).toContain('filename="lockout-card-MT-10002.pdf"');
 
     const badSize = await send(`${cardUrl}?size=A9`, { headers: await headers('manager') });
     expect(badSize.status).toBe(400);

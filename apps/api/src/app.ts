@@ -133,7 +133,7 @@ export function createApiApp(services: Services) {
     });
     return c.body(new Uint8Array(pdf), 200, {
       'Content-Type': 'application/pdf',
-      'Content-Disposition': contentDisposition('inline', `Sperrkarte-${data.device.inventoryNumber}.pdf`),
+      'Content-Disposition': contentDisposition('inline', t('lock.cardFileName', { inventory: data.device.inventoryNumber })),
       'Cache-Control': 'no-store',
     });
   });

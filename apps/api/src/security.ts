@@ -52,14 +52,15 @@ export function sameOriginChanges(baseUrl: string): MiddlewareHandler {
  * refused everywhere (clickjacking; also PDFs and files), the camera is for our own pages only (the scan page) and
  * every other powerful feature is off, addresses do not leak to other hosts, and HSTS is sent only when the app is
  * reached over https (on a plain-http intranet it would lock browsers out). No includeSubDomains: a hospital's other
- * intranet hosts are not ours to decide for.
+ * intranet hosts are not ours to decide for. Only features Chromium knows are named: an unknown one ("bluetooth")
+ * logs a console warning on every page.
  */
 export function securityHeaders(baseUrl: string): Record<string, string> {
   return {
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'same-origin',
-    'Permissions-Policy': 'camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), display-capture=()',
+    'Permissions-Policy': 'camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), display-capture=()',
     ...(new URL(baseUrl).protocol === 'https:' ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}),
   };
 }

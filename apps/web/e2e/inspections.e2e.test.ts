@@ -51,13 +51,30 @@ describe('an IEC 62353 test that fails on a phone', () => {
 
   it('checks limits and the rise against last time while the technician types, and offers to lock', async () => {
     const page = await tech.newPage();
-    // A passed test first, so that the next one has a previous value to compare with.
+    // A passed test first, so that the next one has a previous value to compare with. It was done three days ago:
+    // the date set first stays while the values are typed (it used to jump back to today) and reaches the logbook.
+    const earlier = new Date(Date.now() - 3 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Europe/Berlin' });
     await openForm(page);
-    await page.selectOption('#instrument', { label: (await page.locator('#instrument option', { hasText: 'Fluke ESA615' }).textContent())! });
-    await page.check('input[name="m.visual"][value=pass]');
+    await page.fill('#performedOn', earlier);
     await page.fill('#m-equipment_leakage', '40');
+    expect(await page.inputValue('#performedOn')).toBe(earlier);
+    await page.selectOption('#instrument', { label: (await page.locator('#instrument option', { hasText: 'Fluke ESA615' }).textContent())! });
+    // Nothing preset: the result is the technician's answer, and "passed" needs every check of the form.
+    expect(await page.isChecked('input[name=result][value=passed]')).toBe(false);
+    expect(await page.isChecked('input[name=result][value=failed]')).toBe(false);
+    await page.check('input[name=result][value=passed]');
+    await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('main button[type=submit]')]);
+    await expect.poll(() => page.textContent('main p.alert.error[role=alert]')).toContain('Eine bestandene Prüfung braucht alle Prüfschritte und Messwerte');
+    expect(await page.textContent('#m-applied_part_leakage-error')).toBe('Für „Bestanden“ erforderlich.');
+    expect(await page.inputValue('#performedOn')).toBe(earlier);
+    await page.check('input[name="m.visual"][value=pass]');
+    await page.fill('#m-insulation', '40');
     await page.fill('#m-applied_part_leakage', '10');
+    await page.check('input[name="m.functional"][value=pass]');
+    expect(await page.inputValue('#performedOn')).toBe(earlier);
     await Promise.all([page.waitForURL(/saved=1/), page.click('main button[type=submit]')]);
+    const saved = page.locator('.entry[data-kind=inspection]').first();
+    expect(await saved.locator('time').first().getAttribute('datetime')).toMatch(new RegExp(`^${earlier}T`));
 
     await openForm(page);
     // The last test's value is shown next to the field; a rise of more than half is flagged (VDE 0751).

@@ -84,6 +84,8 @@ describe('walking-skeleton journey', () => {
     expect(await page.textContent('.verdict')).toBe('Nicht bestanden');
     await shot(page, 'phone-inspect-limit');
     await page.fill('#m-applied_part_leakage', '12,5');
+    // The result is not preset: the technician chooses it once no value decides it.
+    await page.check('input[name=result][value=passed]');
     await expect.poll(() => page.textContent('.verdict')).toBe('Bestanden');
     await page.check('input[name="m.functional"][value=pass]');
     await page.fill('#text', 'Keine Mängel festgestellt.');

@@ -35,6 +35,16 @@ async function inspect(page: Page, result: 'passed' | 'failed', text: string) {
   await page.goto(`${server.baseUrl}/d/${code}/inspect`);
   // Choices made before the page is hydrated can be reset by it (slow CI hosts).
   await page.waitForLoadState('networkidle');
+  if (result === 'passed') {
+    // A passed inspection needs every check and measurement of the form, measured with a calibrated instrument.
+    for (const check of await page.locator('main input[type=radio][name^="m."][value=pass]').all()) await check.check();
+    for (const input of await page.locator('main input[inputmode=decimal]').all()) {
+      const min = ((await page.textContent(`#${await input.getAttribute('id')}-hint`)) ?? '').match(/≥ (-?[\d.]+)/);
+      await input.fill(min ? String(Number(min[1]) * 10) : '0');
+    }
+    const calibrated = page.locator('#instrument option:not([value=""]):not(:has-text("⚠"))').first();
+    await page.selectOption('#instrument', (await calibrated.getAttribute('value'))!);
+  }
   await page.check(`input[name=result][value=${result}]`);
   await page.fill('#text', text);
   // This loop locks from the device page afterwards, not in the same step.
@@ -88,6 +98,12 @@ describe('lock-out loop', () => {
     expect(await nursePage.locator('a:has-text("Gerät freigeben")').count()).toBe(0);
     expect(await nursePage.locator('.bfarm').count()).toBe(0);
     await shot(nursePage, 'phone-nurse-locked');
+    // Nor does she lock: the lock form, opened by its address, is refused before she fills it in.
+    const lockForm = await nurse.newPage();
+    expect((await lockForm.goto(`${server.baseUrl}/d/${code}/lock`))?.status()).toBe(403);
+    expect(await lockForm.textContent('main')).toContain('Ihre Rolle darf das nicht');
+    expect(await lockForm.locator('#reason').count()).toBe(0);
+    await lockForm.close();
   });
 
   it('a manager records the BfArM report and sees the device among the locked ones', async () => {
@@ -146,10 +162,12 @@ describe('QR labels', () => {
   it('a manager prints the labels of a ward on a part-used sheet; each QR code opens its own device', async () => {
     const ctx = await browser.newContext({ ...desktop, locale: 'de-DE' });
     const page = await signedIn(ctx, 'manager@demo.medreg', '/labels');
+    // The ward is chosen but not yet applied: choosing the start position submits it with the position.
     await page.selectOption('#departmentId', { label: 'Klinikum Nord › Intensivstation 1' });
-    await Promise.all([page.waitForURL(/departmentId=/), page.click('button:has-text("Auswahl aktualisieren")')]);
-    await Promise.all([page.waitForURL(/skip=4/), page.click('.sheet a[aria-label="Bei Etikett 5 beginnen"]')]);
-    expect(await page.getAttribute('.sheet a[aria-current=true]', 'aria-label')).toBe('Bei Etikett 5 beginnen');
+    await Promise.all([page.waitForURL(/skip=4/), page.click('.sheet label:has(input[aria-label="Bei Etikett 5 beginnen"])')]);
+    expect(new URL(page.url()).searchParams.get('departmentId')).toBeTruthy();
+    expect(await page.getAttribute('.sheet input:checked', 'aria-label')).toBe('Bei Etikett 5 beginnen');
+    expect(await page.$eval('#departmentId', (s: HTMLSelectElement) => s.options[s.selectedIndex]!.text)).toBe('Klinikum Nord › Intensivstation 1');
     const count = Number(/Ausgewählt: (\d+) Geräte/.exec((await page.textContent('.result'))!)![1]);
     expect(count).toBeGreaterThan(0);
     await shot(page, 'desktop-labels-ward');

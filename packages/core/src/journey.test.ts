@@ -40,8 +40,8 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
     fd.set('performedOn', today(new Date()));
     fd.set('result', 'passed');
     fd.set('text', 'Keine Mängel');
-    fd.set('m.visual', 'pass');
-    fd.set('m.equipment_leakage', '20');
+    // A passed STK rests on every check of the form (class II: no protective earth).
+    for (const [k, v] of Object.entries({ visual: 'pass', insulation: '50', equipment_leakage: '20', applied_part_leakage: '10', functional: 'pass' })) fd.set(`m.${k}`, v);
     fd.set('testInstrumentId', await app.instrumentId());
     fd.append('photos', photo(await jpegWithGps()));
     const res = await tech.inspections.record(fd);
@@ -51,7 +51,7 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
     const entry = entries[0]!;
     expect(entry.id).toBe(res.entryId);
     expect(entry.kind).toBe('inspection');
-    expect(entry.measurements.map((m) => m.field_key).sort()).toEqual(['equipment_leakage', 'visual']);
+    expect(entry.measurements.map((m) => m.field_key).sort()).toEqual(['applied_part_leakage', 'equipment_leakage', 'functional', 'insulation', 'visual']);
     expect(entry.attachments).toHaveLength(1);
 
     // The STK due date moves to the end of the month, 24 months after today.
@@ -94,7 +94,9 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
     fd.set('deviceId', detail.device.id);
     fd.set('inspectionTypeId', stk.id);
     fd.set('performedOn', today(new Date()));
-    fd.set('result', 'passed');
+    // A failed result with its reason: the form is valid, so the photos decide.
+    fd.set('result', 'failed');
+    fd.set('text', 'Gehäuse gebrochen, Protokoll anbei.');
     fd.append('photos', photo(await jpegWithGps(), 'good.jpg'));
     fd.append('photos', makeFile());
     expect((await rejection(tech.inspections.record(fd))).message).toMatch(message);

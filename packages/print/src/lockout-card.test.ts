@@ -100,6 +100,8 @@ describe('renderLockoutCard', () => {
         device: {
           ...card.device,
           designation: 'Drägerwerk AG & Co. KGaA Evita Infinity V500 Intensivbeatmungsgerät mit Neonatalmodul',
+          // Longer than one line: the type number at its end must still be printed.
+          type: 'Infusionspumpe (volumetrisch), Großvolumen 8713030-V2',
           location: 'Universitätsklinikum Köln, Herzzentrum, Gebäude 32, Ebene 4, Intensivstation 4B, Raum 4.117',
         },
         lock: { ...card.lock, reason, lockedByRole: 'Beauftragter für Medizinproduktesicherheit und Medizintechnik' },
@@ -111,6 +113,7 @@ describe('renderLockoutCard', () => {
       expect(text).toContain('…');
       expect(text).not.toContain('ENDE');
       expect(text).toContain('0221 478-1234');
+      expect(text).toContain('8713030-V2');
       expect(text).toContain('Unterschrift');
       expect(scanQr(pdf)).toBe(`${card.url}\n`);
     }

@@ -94,7 +94,8 @@ export async function renderLockoutCard(data: LockoutCardData): Promise<Buffer> 
   let left = top;
   left += field(t('card.inventoryNumber'), device.inventoryNumber, m, left, columnWidth, 1, BOLD, u(15)) + u(3);
   left += field(t('card.designation'), device.designation, m, left, columnWidth, 2) + u(3);
-  left += field(t('card.type'), device.type, m, left, columnWidth, 1) + u(3);
+  // Two lines like the designation: a long type keeps its number (one line cut it off with an ellipsis).
+  left += field(t('card.type'), device.type, m, left, columnWidth, 2) + u(3);
   left += field(t('card.serial'), device.serial ?? '', m, left, columnWidth, 1) + u(3);
   left += field(t('card.location'), device.location, m, left, columnWidth, 2);
 

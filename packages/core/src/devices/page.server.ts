@@ -41,7 +41,7 @@ export async function deviceDetail(db: Kysely<Database>, user: SessionUser, ref:
     device: { status: device.status, anlage1: device.anlage1 === 1, softwareVersion: device.software_version },
     lock: locking.lock ? { lockedAt: locking.lock.locked_at, reason: locking.lock.reason } : null,
     incidentReport: incident ? { reportedAt: incident.reported_at, text: incident.text } : null,
-    inspections: inspections.map((i) => ({ code: i.code, dueOn: i.due_on })),
+    inspections: inspections.map((i) => ({ code: i.code, dueOn: i.due_on, failedOn: i.failed ? i.last_on : null })),
     instructions,
   });
   // Only when the answer is "get instructed": whom to ask on this site, and whether the user already asked.

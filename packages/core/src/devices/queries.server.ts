@@ -147,6 +147,8 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
     byKind.set(kind, (byKind.get(kind) ?? 0) + n);
   }
   const kinds = [...byKind].map(([kind, count]) => ({ kind, count })).sort((a, b) => b.count - a.count || a.kind.localeCompare(b.kind));
+  // A page past the end (an old bookmark, a hand-edited address) shows the last page, not "page 999 of 8" and nothing.
+  const page = Math.min(query.page, Math.max(1, Math.ceil(total / query.pageSize)));
 
   // The page's ids first; the joins then run for these rows only. A small result is collected and sorted; a
   // large one is cut while walking the sort order's index (it meets a page's worth of matches soon).
@@ -162,7 +164,7 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
             : qb.orderBy('devices.inventory_number'),
       )
       .limit(query.pageSize)
-      .offset((query.page - 1) * query.pageSize)
+      .offset((page - 1) * query.pageSize)
       .execute()
   ).map((r) => r.inventory_number);
 
@@ -224,7 +226,7 @@ export async function listDevices(db: Kysely<Database>, user: SessionUser, query
       Number(d?.failed ?? 0) === 1 ? 'failed' : state === 'overdue' ? 'overdue' : state === 'due_soon' ? 'soon' : null;
     return [{ ...rest, favourite: favourite_of !== null, next_due_on: nextDueOn, due_state }];
   });
-  return { items, total, page: query.page, pageSize: query.pageSize, kinds, fileHits };
+  return { items, total, page, pageSize: query.pageSize, kinds, fileHits };
 }
 
 /** One device with everything its page shows, or undefined if missing or not visible to the user. */

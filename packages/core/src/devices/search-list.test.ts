@@ -173,7 +173,8 @@ describe.each(testDialects)('device list and search on %s', (dialect) => {
     for (let page = 1; page <= 40; page++) {
       const r = await manager.devices.list({ page, pageSize: 7 });
       total = r.total;
-      if (r.items.length === 0) break;
+      // Past the last page the list shows the last page again (see the test below).
+      if (r.page < page) break;
       expect(r.items.length).toBe(Math.min(7, total - (page - 1) * 7));
       seen.push(...r.items.map((d) => d.inventory_number));
     }
@@ -184,8 +185,8 @@ describe.each(testDialects)('device list and search on %s', (dialect) => {
     const bySerial = await manager.devices.list({ sort: 'serial', pageSize: 200 });
     const serials = bySerial.items.map((d) => d.serial_number ?? '');
     expect(serials).toEqual([...serials].sort());
-    // Past the end: an empty page, the total still right.
-    expect(await manager.devices.list({ page: 1000, pageSize: 25 })).toMatchObject({ items: [], total: all.length });
+    // Past the end: the last page, the total still right.
+    expect(await manager.devices.list({ page: 1000, pageSize: 25 })).toMatchObject({ page: Math.ceil(all.length / 25), total: all.length });
   });
 
   it('cuts a page the same whether it sorts the matches or walks the sort order (the way of large results)', async () => {
@@ -207,6 +208,23 @@ describe.each(testDialects)('device list and search on %s', (dialect) => {
       listTuning.largeResult = saved;
     }
     expect(normal.every((r) => r.items.length > 0)).toBe(true);
+  });
+
+  it('shows the last page for a page past the end, and the first for an empty result', async () => {
+    const cases: [Parameters<typeof manager.devices.list>[0], number][] = [
+      [{ page: 999, pageSize: 25 }, Math.ceil(all.length / 25)],
+      [{ page: 3, pageSize: 25 }, 3],
+      [{ q: 'mt-1000', page: 5, pageSize: 4 }, 3], // 9 matches: pages of 4, 4, 1
+      [{ q: 'zzzz-nothing', page: 7, pageSize: 25 }, 1],
+    ];
+    for (const [input, page] of cases) {
+      const r = await manager.devices.list(input);
+      expect(r.page, JSON.stringify(input)).toBe(page);
+      expect(r.items.length, JSON.stringify(input)).toBe(Math.min(input.pageSize!, r.total - (page - 1) * input.pageSize!));
+    }
+    // The last page by its number and past the end are the same rows.
+    const last = Math.ceil(all.length / 25);
+    expect((await manager.devices.list({ page: 999, pageSize: 25 })).items).toEqual((await manager.devices.list({ page: last, pageSize: 25 })).items);
   });
 
   it('counts the filtered devices by kind', async () => {

@@ -2,11 +2,11 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '@medreg/db';
 import type { MessageKey, Params, Translate } from '@medreg/i18n';
 import { inventoryNumbersTaken } from '../devices/lowered.server.js';
-import { deviceColumns, deviceFields, type DeviceFields } from '../register/device-fields.js';
+import { checkedDeviceFields, deviceColumns, type DeviceFields } from '../register/device-fields.js';
 import type { CalendarDate } from '../inspections/due.js';
 import { badInput } from '../trpc/errors.js';
 import { translateIssues } from '../trpc/zod-messages.js';
-import { normaliseClass, normaliseDate, normaliseYesNo, type ImportField, type Mapping } from './columns.js';
+import { classProblem, dateProblem, normaliseClass, normaliseDate, normaliseYesNo, yesNoProblem, type ImportField, type Mapping } from './columns.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -114,6 +114,9 @@ export const problemKinds = [
   'futureDate',
   'futureYear',
   'year',
+  'yearRange',
+  'commissionedTooEarly',
+  'acquiredAfterCommissioning',
   'notifiedBody',
   'invalidChoice',
   'tooLong',
@@ -253,13 +256,21 @@ export async function checkRows(
       else firstRowOf.set(key, rowNo);
       if (taken.has(inventory)) add(rowNo, 'inventoryNumber', 'duplicateInRegister', t('imports.errors.duplicateInRegister', { number: inventory }));
     }
+    // Cells a file gets wrong in its own way are named in the file's terms (which formats or values are read), not
+    // in the device form's (whose select offers the classes); the schema below then skips these fields.
     const commissionedOn = normaliseDate(v('commissionedOn'));
-    if (/^\d{4}-\d{2}-\d{2}$/.test(commissionedOn) && commissionedOn > today)
+    const badDate = dateProblem(v('commissionedOn'));
+    if (badDate) add(rowNo, 'commissionedOn', 'invalidDate', t(badDate.key, badDate.params));
+    else if (/^\d{4}-\d{2}-\d{2}$/.test(commissionedOn) && commissionedOn > today)
       add(rowNo, 'commissionedOn', 'futureDate', t('imports.errors.futureDate', { date: v('commissionedOn').trim() }));
+    const badClass = classProblem(v('deviceClass'));
+    if (badClass) add(rowNo, 'deviceClass', 'invalidChoice', t(badClass.key, badClass.params));
+    const badYesNo = yesNoProblem(v('ceMarked'));
+    if (badYesNo) add(rowNo, 'ceMarked', 'invalidChoice', t(badYesNo.key, badYesNo.params));
     const acquired = v('acquiredYear').trim();
     if (/^\d{4}$/.test(acquired) && Number(acquired) > year) add(rowNo, 'acquiredYear', 'futureYear', t('imports.errors.futureYear', { year: acquired }));
 
-    const parsed = deviceFields.safeParse({
+    const parsed = checkedDeviceFields.safeParse({
       inventoryNumber: inventory,
       // References that did not resolve were reported above: stand-ins keep the schema from reporting them again.
       modelId: model.ok ? model.value : '?',

@@ -1,6 +1,8 @@
 // Pure: the register's CSV columns, their header names in German and English, and the header → field guess.
 // The export writes the first name of each language, so an exported file maps itself on re-import.
 
+import { deviceClasses } from '../register/device-fields.js';
+
 /** Fields a CSV column can be mapped to. References (model, location) are given by name. */
 export const importFields = [
   'inventoryNumber',
@@ -119,4 +121,41 @@ export function normaliseClass(v: string): string {
   const s = v.trim().replace(/^(klasse|class)\s*/i, '').toLowerCase();
   const map: Record<string, string> = { i: 'I', '1': 'I', iia: 'IIa', '2a': 'IIa', iib: 'IIb', '2b': 'IIb', iii: 'III', '3': 'III' };
   return map[s] ?? v;
+}
+
+// --- what is wrong with a cell, in the words of a file (a CSV offers no options to choose from) --------------
+
+/** A cell's problem as a message key of the import and its parameters. */
+export type CellProblem = { key: 'imports.errors.invalidDate' | 'imports.errors.noSuchDate' | 'imports.errors.deviceClass' | 'imports.errors.yesNo'; params: Record<string, string> };
+
+/** A calendar day: "2022-02-31" has the form of a date but is none. */
+const isCalendarDay = (iso: string) => {
+  const d = new Date(`${iso}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(iso);
+};
+
+/**
+ * What is wrong with a date cell (null: nothing, or empty). A cell in one of the read formats naming a day the
+ * calendar lacks (31.02.2022, 2022-13-01) does not exist; anything else is not readable as a date.
+ */
+export function dateProblem(cell: string): CellProblem | null {
+  const raw = cell.trim();
+  if (!raw) return null;
+  const iso = normaliseDate(raw);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return { key: 'imports.errors.invalidDate', params: { date: raw } };
+  return isCalendarDay(iso) ? null : { key: 'imports.errors.noSuchDate', params: { date: raw } };
+}
+
+/** What is wrong with a device class cell: it names the classes there are (null: a class, or empty). */
+export function classProblem(cell: string): CellProblem | null {
+  const raw = cell.trim();
+  if (!raw || (deviceClasses as readonly string[]).includes(normaliseClass(raw))) return null;
+  return { key: 'imports.errors.deviceClass', params: { value: raw, allowed: deviceClasses.join(', ') } };
+}
+
+/** What is wrong with a yes/no cell (CE marked): it says which words are read (null: yes, no, or empty). */
+export function yesNoProblem(cell: string): CellProblem | null {
+  const raw = cell.trim();
+  if (!raw || ['yes', 'no'].includes(normaliseYesNo(raw))) return null;
+  return { key: 'imports.errors.yesNo', params: { value: raw } };
 }

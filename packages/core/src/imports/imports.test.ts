@@ -162,14 +162,14 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
     expect(at(7)).toEqual([['Raum', 'Room "Raum 1.01" is given without a ward or department.']]);
     expect(at(8)).toEqual([['Inventarnummer', 'Inventory number IMP-1 is already used in row 2.']]);
     expect(at(9)).toEqual([['Inventarnummer', 'Inventory number MT-10001 is already in the register.']]);
-    expect(at(10)).toEqual([['Inbetriebnahme', 'Enter a date as YYYY-MM-DD.']]);
+    expect(at(10)).toEqual([['Inbetriebnahme', 'The date "31.02.2024" does not exist: check the day and the month. Dates are read as DD.MM.YYYY (15.03.2022) or YYYY-MM-DD (2022-03-15).']]);
     expect(at(11)).toEqual([['Inbetriebnahme', 'The commissioning date 2027-01-05 is in the future.']]);
     expect(at(12)).toEqual([['Anschaffungsjahr', 'The year of acquisition 2031 is in the future.']]);
     expect(at(13)).toEqual([['Anschaffungsjahr', 'Enter the year of acquisition as four digits, e.g. 2021.']]);
     expect(at(14)).toEqual([['Benannte Stelle', 'The notified body number has four digits, e.g. 0123.']]);
-    expect(at(15)).toEqual([['Klasse', 'Choose one of the offered options.']]);
+    expect(at(15)).toEqual([['Klasse', 'There is no device class "IV". Allowed values: I, IIa, IIb, III.']]);
     expect(at(16)).toEqual([['Inventarnummer', 'This field is required.']]);
-    expect(at(17)).toEqual([['CE', 'Choose one of the offered options.']]);
+    expect(at(17)).toEqual([['CE', '"vielleicht" is neither yes nor no. Write yes or no (ja/nein, x or 1/0 are read too).']]);
     expect(at(18)).toEqual([['Inventarnummer', 'Inventory number imp-1 is already used in row 2.']]);
     expect(at(19)).toEqual([['', 'This row has 15 cells but the file only 14 columns: a value containing the separator must be in quotes.']]);
     expect(res).toMatchObject({ rows: 18, valid: 1, problemCount: 17 });
@@ -213,7 +213,7 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
 
   it('imports a clean file: devices, a first logbook entry whose hash recomputes, obligations as refreshObligations writes them', async () => {
     const before = await counts();
-    const text = [HEADER, row('NEU-1'), row('NEU-2', { model: 'ProBP 3400', maker: 'Welch Allyn (Baxter)', type: '34XFHT-B', date: '2023-06-10', cls: '2a', ce: 'nein', nb: '' }), row('NEU-3', { date: '', room: '', notes: '=HYPERLINK("x")' })].join('\n');
+    const text = [HEADER, row('NEU-1'), row('NEU-2', { model: 'ProBP 3400', maker: 'Welch Allyn (Baxter)', type: '34XFHT-B', date: '2023-06-10', year: '2023', cls: '2a', ce: 'nein', nb: '' }), row('NEU-3', { date: '', room: '', notes: '=HYPERLINK("x")' })].join('\n');
     const { importId, progress } = await importText(text, 'Neugeräte 2026.csv');
     expect(progress).toMatchObject({ phase: 'done', created: 3, total: 3, done: 3, fileName: 'Neugeräte 2026.csv', error: null });
     expect(await counts()).toMatchObject({ devices: before.devices + 3, entries: before.entries + 3 });
@@ -221,7 +221,7 @@ describe.each(testDialects)('CSV import and export on %s', (dialect) => {
     const devices = await db.selectFrom('devices').selectAll().where('inventory_number', 'in', ['NEU-1', 'NEU-2', 'NEU-3']).orderBy('inventory_number').execute();
     expect(devices.map((d) => [d.inventory_number, d.commissioned_on, d.acquired_year, d.device_class, d.ce_marked, d.notified_body, d.status, d.room_id === null, d.notes])).toEqual([
       ['NEU-1', '2024-03-15', 2024, 'IIb', 1, '0123', 'in_service', false, null],
-      ['NEU-2', '2023-06-10', 2024, 'IIa', 0, null, 'in_service', false, null],
+      ['NEU-2', '2023-06-10', 2023, 'IIa', 0, null, 'in_service', false, null],
       ['NEU-3', null, 2024, 'IIb', 1, '0123', 'in_service', true, '=HYPERLINK("x")'],
     ]);
     expect(new Set(devices.map((d) => d.code)).size).toBe(3);

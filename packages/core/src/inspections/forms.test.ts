@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FormField } from '@medreg/db';
-import { applicableLimit, evaluateForm, parseNumber, risesAgainst } from './forms.js';
+import { applicableLimit, evaluateForm, missingForPass, parseNumber, requiredForPass, resultProblems, risesAgainst } from './forms.js';
+import { inspectionTypes } from '../seed/catalog.js';
 
 const leakage: Extract<FormField, { kind: 'number' }> = {
   key: 'equipment_leakage',
@@ -112,4 +113,70 @@ describe('parseNumber', () => {
     ['abc', null],
     ['1,2,3', null],
   ])('%j -> %s', (raw, n) => expect(parseNumber(raw)).toBe(n));
+});
+
+describe('what a passed result needs (a passed inspection rests on the form’s checks)', () => {
+  const pe: Extract<FormField, { kind: 'number' }> = {
+    key: 'protective_earth', kind: 'number', label: { de: 'Schutzleiterwiderstand', en: 'Protective earth' }, unit: 'mΩ', limits: [{ when: { protectionClass: 'I' }, max: 300 }],
+  };
+  const free: Extract<FormField, { kind: 'number' }> = { key: 'temperature', kind: 'number', label: { de: 'Temperatur', en: 'Temperature' }, unit: '°C', limits: [] };
+  const cfOnly: Extract<FormField, { kind: 'number' }> = { ...applied, key: 'cf_only', limits: [{ when: { appliedPart: 'CF' }, max: 50 }] };
+  const patch: FormField = { key: 'patch', kind: 'choice', label: { de: 'Patchstand', en: 'Patch level' }, options: ['aktuell', 'veraltet'] };
+  const remark: FormField = { key: 'remark', kind: 'text', label: { de: 'Bemerkung', en: 'Remark' } };
+  const classI = { protectionClass: 'I', appliedPart: 'CF' };
+  const classII = { protectionClass: 'II', appliedPart: 'BF' };
+  const internal = { protectionClass: 'internal', appliedPart: 'BF' };
+  const unknown = { protectionClass: null, appliedPart: null };
+
+  it.each<[string, FormField, { protectionClass: string | null; appliedPart: string | null }, boolean]>([
+    ['a pass/fail check', form[0]!, classI, true],
+    ['a choice', patch, classI, true],
+    ['free text (a remark)', remark, classI, false],
+    ['a number without limits', free, classII, true],
+    ['an unconditional limit', applied, internal, true],
+    ['protective earth on class I', pe, classI, true],
+    ['protective earth on class II (no protective conductor)', pe, classII, false],
+    ['protective earth on an internally powered device', pe, internal, false],
+    ['protective earth when the protection class is not recorded', pe, unknown, true],
+    ['leakage on class II (its own limit)', leakage, classII, true],
+    ['leakage on an internally powered device (no limit applies)', leakage, internal, false],
+    ['a CF-only limit on a BF device', cfOnly, classII, false],
+    ['a CF-only limit on a device without applied part', cfOnly, unknown, false],
+    ['a CF-only limit on a CF device', cfOnly, classI, true],
+  ])('%s: required %s', (_what, field, device, required) => {
+    expect(requiredForPass(field, device)).toBe(required);
+  });
+
+  const el = inspectionTypes.find((t) => t.code === 'EL-62353')!.form;
+  const full = { visual: 'pass', protective_earth: '120', insulation: '50', equipment_leakage: '80', applied_part_leakage: '10', functional: 'pass' };
+  const without = (...keys: string[]) => Object.fromEntries(Object.entries(full).filter(([k]) => !keys.includes(k)));
+
+  it.each<[string, Record<string, string>, typeof classI, 'passed' | 'failed', string | undefined, { missing: string[]; reasonMissing: boolean }]>([
+    ['passed, nothing filled in', {}, classI, 'passed', undefined, { missing: ['visual', 'protective_earth', 'insulation', 'equipment_leakage', 'applied_part_leakage', 'functional'], reasonMissing: false }],
+    ['passed, blanks count as empty', { visual: ' ', functional: '' }, classI, 'passed', undefined, { missing: ['visual', 'protective_earth', 'insulation', 'equipment_leakage', 'applied_part_leakage', 'functional'], reasonMissing: false }],
+    ['passed, everything filled in', full, classI, 'passed', undefined, { missing: [], reasonMissing: false }],
+    ['passed, the functional test left out', without('functional'), classI, 'passed', 'alles gut', { missing: ['functional'], reasonMissing: false }],
+    ['passed on class II without protective earth', without('protective_earth'), classII, 'passed', undefined, { missing: [], reasonMissing: false }],
+    ['passed on class I without protective earth', without('protective_earth'), classI, 'passed', undefined, { missing: ['protective_earth'], reasonMissing: false }],
+    ['passed on an internally powered device: visual, applied part, functional', { visual: 'pass', applied_part_leakage: '10', functional: 'pass' }, internal, 'passed', undefined, { missing: [], reasonMissing: false }],
+    ['"passed" with a value outside its limit: it fails, nothing more needed', { applied_part_leakage: '80' }, classI, 'passed', undefined, { missing: [], reasonMissing: false }],
+    ['failed with a failed check: the check is the reason', { visual: 'fail' }, classI, 'failed', undefined, { missing: [], reasonMissing: false }],
+    ['failed, incomplete, with a reason in the findings', { visual: 'pass' }, classI, 'failed', 'Messung abgebrochen: Netzteil defekt', { missing: [], reasonMissing: false }],
+    ['failed, nothing filled in, no reason', {}, classI, 'failed', undefined, { missing: [], reasonMissing: true }],
+    ['failed, incomplete, only blank findings', { visual: 'pass' }, classI, 'failed', '  ', { missing: [], reasonMissing: true }],
+    ['failed with every value within limits: the technician’s call, the form is complete', full, classI, 'failed', undefined, { missing: [], reasonMissing: false }],
+  ])('%s', (_what, values, device, result, text, expected) => {
+    expect(resultProblems(el, values, device, result, text)).toEqual(expected);
+  });
+
+  it('every demo form can be passed on every demo device kind, and asks for its checks', () => {
+    for (const type of inspectionTypes)
+      for (const device of [classI, classII, internal]) {
+        const needed = missingForPass(type.form, {}, device).map((f) => f.key);
+        // The visual check is on every form and always needed.
+        expect(needed).toContain('visual');
+        const values = Object.fromEntries(needed.map((k) => [k, type.form.find((f) => f.key === k)!.kind === 'pass_fail' ? 'pass' : '0']));
+        expect(missingForPass(type.form, values, device)).toEqual([]);
+      }
+  });
 });

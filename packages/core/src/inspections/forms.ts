@@ -107,6 +107,55 @@ export function evaluateForm(form: FormField[], values: Record<string, string>, 
   return out;
 }
 
+/**
+ * Whether a "passed" result needs this field filled in on this device. Forms have no "required" flag, so a
+ * passed inspection rests on every check and measurement of the form: every pass/fail check, every choice and
+ * every number field. Free text (remarks) never is. A number field is left out only when every one of its
+ * limits is tied to a protection class or applied part this device does not have (protective earth on a
+ * class II device); a device whose protection class is not recorded cannot be told apart, so it measures.
+ * An applied part that is not recorded means none, as in `applicableLimit`.
+ */
+export function requiredForPass(field: FormField, device: Electrical): boolean {
+  switch (field.kind) {
+    case 'text':
+      return false;
+    case 'pass_fail':
+    case 'choice':
+      return true;
+    case 'number':
+      return (
+        field.limits.length === 0 ||
+        applicableLimit(field, device) !== null ||
+        (device.protectionClass === null && field.limits.some((l) => l.when?.protectionClass !== undefined))
+      );
+  }
+}
+
+/** The fields a "passed" result still lacks (in form order): required for this device and left empty. */
+export function missingForPass(form: FormField[], values: Record<string, string | undefined>, device: Electrical): FormField[] {
+  return form.filter((f) => requiredForPass(f, device) && (values[f.key]?.trim() ?? '') === '');
+}
+
+/**
+ * What a result needs besides valid values. "passed": every field `requiredForPass`. "failed" may leave fields
+ * empty (the test was stopped, the device could not be measured) but then needs its reason: a value outside its
+ * limit or a failed check, or else the findings text.
+ */
+export function resultProblems(
+  form: FormField[],
+  values: Record<string, string | undefined>,
+  device: Electrical,
+  result: 'passed' | 'failed',
+  text: string | undefined,
+): { missing: string[]; reasonMissing: boolean } {
+  const evaluation = evaluateForm(form, Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined)), device);
+  // A failing value decides the result: then nothing more is needed.
+  if (evaluation.failures.length > 0) return { missing: [], reasonMissing: false };
+  const missing = missingForPass(form, values, device).map((f) => f.key);
+  if (result === 'passed') return { missing, reasonMissing: false };
+  return { missing: [], reasonMissing: missing.length > 0 && (text?.trim() ?? '') === '' };
+}
+
 /** VDE 0751-1: a leakage current that rose by more than half against the previous inspection deserves a look. */
 export const RISE_FLAG = 0.5;
 

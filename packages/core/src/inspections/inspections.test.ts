@@ -133,15 +133,104 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
       [() => tech.inspections.record({ ...base, values: { equipment_leakage: 'viel' } }), { 'm.equipment_leakage': 'This value is not valid.' }],
       [() => tech.inspections.record({ ...base, values: { equipment_leakage: '-3' } }), { 'm.equipment_leakage': 'No instrument reads this: enter a value between 0 and 100000.' }],
       [() => tech.inspections.record({ ...base, performedOn: '2999-01-01' }), { performedOn: 'The date cannot be in the future.' }],
-      [() => tech.inspections.record({ ...base, testInstrumentId: undefined, values: { equipment_leakage: '80' } }), { testInstrumentId: 'Choose the test instrument you measured with.' }],
+      [() => tech.inspections.record({ ...base, testInstrumentId: undefined, values: good }), { testInstrumentId: 'Choose the test instrument you measured with.' }],
       [() => tech.inspections.record({ ...base, values: { ...good, applied_part_leakage: '80' }, lock: true, lockReason: '' }), { lockReason: 'Enter at least 3 characters.' }],
     ];
     for (const [call, fieldErrors] of cases) expect((await rejection(call())).fieldErrors).toEqual(fieldErrors);
     const uncalibrated = await rejection(tech.inspections.record({ ...base, values: good, testInstrumentId: await app.instrumentId(false) }));
-    expect(uncalibrated.fieldErrors?.testInstrumentId).toMatch(/^Metrax PM 3000 \(PM3-0099812\) was due for calibration on \d{4}-\d\d-\d\d: measurements with it are not valid/);
+    // The date as the app shows dates to the person (7 Nov 2026, 07.11.2026), never as stored (2026-11-07).
+    expect(uncalibrated.fieldErrors?.testInstrumentId).toMatch(/^Metrax PM 3000 \(PM3-0099812\) was due for calibration on \d{1,2} [A-Z][a-z]{2} \d{4}: measurements with it are not valid/);
+    const techDe = await app.as('technician', 'de');
+    const uncalibratedDe = await rejection(techDe.inspections.record({ ...base, values: good, testInstrumentId: await app.instrumentId(false) }), 'de');
+    expect(uncalibratedDe.fieldErrors?.testInstrumentId).toMatch(/^Metrax PM 3000 \(PM3-0099812\) war am \d\d\.\d\d\.\d{4} zur Kalibrierung fällig/);
+    const metrax = await app.services.db.selectFrom('test_instruments').select('calibration_due_on').where('serial_number', '=', 'PM3-0099812').executeTakeFirstOrThrow();
+    const [y, m, d] = String(metrax.calibration_due_on).split('-');
+    expect(uncalibratedDe.fieldErrors?.testInstrumentId).toContain(`am ${d}.${m}.${y} zur`);
     const nurse = await app.as('nurse');
     expect((await rejection(nurse.inspections.record({ ...base, values: good }))).code).toBe('FORBIDDEN');
     expect(await counts()).toEqual(before);
+  });
+
+  it('an empty form is not a passed inspection: refused at every check it lacks, in the person’s language, and nothing written', async () => {
+    const { detail, type, base } = await device(7);
+    const tech = await app.as('technician', 'de');
+    const before = await counts();
+    const obligationBefore = await obligation(detail.device.id, type.id);
+    tick();
+    // What the walkthrough did: the form sent untouched, result "passed".
+    const empty = await rejection(tech.inspections.record({ ...base, testInstrumentId: undefined }), 'de');
+    const needed = 'Für „Bestanden“ erforderlich.';
+    expect(empty.code).toBe('BAD_REQUEST');
+    expect(empty.message).toMatch(/^Eine bestandene Prüfung braucht alle Prüfschritte und Messwerte des Formulars/);
+    expect(empty.fieldErrors).toEqual({
+      _: empty.message,
+      'm.visual': needed,
+      'm.protective_earth': needed,
+      'm.insulation': needed,
+      'm.equipment_leakage': needed,
+      'm.applied_part_leakage': needed,
+      'm.functional': needed,
+    });
+    // Some values typed, no instrument: what is missing and the instrument, in one answer.
+    const partial = await rejection(tech.inspections.record({ ...base, testInstrumentId: undefined, values: { visual: 'pass', insulation: '50', equipment_leakage: '80', applied_part_leakage: '10' } }), 'de');
+    expect(partial.fieldErrors).toEqual({
+      _: empty.message,
+      'm.protective_earth': needed,
+      'm.functional': needed,
+      testInstrumentId: 'Wählen Sie das Prüfgerät, mit dem Sie gemessen haben.',
+    });
+    // "Failed" without a failing value needs its reason in the findings.
+    const noReason = await rejection(tech.inspections.record({ ...base, result: 'failed', values: { visual: 'pass' } }), 'de');
+    expect(noReason.fieldErrors).toEqual({ text: 'Nennen Sie im Befund, warum die Prüfung nicht bestanden ist.' });
+    // The same through the phone form (multipart), as the page posts it.
+    const fd = new FormData();
+    for (const [k, v] of Object.entries({ deviceId: base.deviceId, inspectionTypeId: base.inspectionTypeId, performedOn: base.performedOn, result: 'passed', 'm.visual': 'pass' })) fd.set(k, v);
+    expect(Object.keys((await rejection(tech.inspections.record(fd))).fieldErrors ?? {})).toEqual(['_', 'm.protective_earth', 'm.insulation', 'm.equipment_leakage', 'm.applied_part_leakage', 'm.functional']);
+    expect(await counts()).toEqual(before);
+    expect(await obligation(detail.device.id, type.id)).toEqual(obligationBefore);
+
+    // A test that could not be completed is recorded as failed, with its reason; the due date stays.
+    tick();
+    const failed = await tech.inspections.record({ ...base, result: 'failed', values: { visual: 'pass' }, text: 'Messung abgebrochen: Netzstecker beschädigt.' });
+    expect(failed.result).toBe('failed');
+    expect((await counts()).entries).toBe(before.entries + 1);
+    expect(String((await obligation(detail.device.id, type.id)).due_on)).toBe(String(obligationBefore.due_on));
+
+    // Whoever opens the device is told the last inspection failed, with its day, rather than only "overdue".
+    const { verdict } = await (await app.as('technician')).devices.get({ id: detail.device.id });
+    expect(verdict.mayUse).toBe(false);
+    expect(verdict.reasons).toContainEqual({ kind: 'inspection_failed', code: 'EL-62353', on: day() });
+    expect(verdict.reasons.some((r) => r.kind === 'inspection_overdue' && r.code === 'EL-62353')).toBe(false);
+
+    // Complete and passed: saved, the due date moves, and the verdict no longer names the failure.
+    tick();
+    const passed = await tech.inspections.record({ ...base, values: good });
+    expect(passed.result).toBe('passed');
+    expect(String((await obligation(detail.device.id, type.id)).due_on)).toBe(nextDueDate(day(), type.interval_months, 'end_of_month'));
+    expect((await tech.devices.get({ id: detail.device.id })).verdict.reasons.some((r) => r.kind === 'inspection_failed')).toBe(false);
+  });
+
+  it('a class II device passes without a protective-earth value; a class I device does not', async () => {
+    const tech = await app.as('technician');
+    const classII = await app.services.db
+      .selectFrom('devices')
+      .innerJoin('device_models as m', 'm.id', 'devices.model_id')
+      .innerJoin('model_inspection_types as mit', 'mit.model_id', 'm.id')
+      .innerJoin('inspection_types as it', 'it.id', 'mit.inspection_type_id')
+      .where('it.code', '=', 'EL-62353')
+      .where('m.protection_class', '=', 'II')
+      .where('devices.status', '=', 'in_service')
+      .select(['devices.id', 'it.id as type_id'])
+      .orderBy('devices.inventory_number')
+      .executeTakeFirstOrThrow();
+    const { protective_earth: _pe, ...withoutEarth } = good;
+    tick();
+    const res = await tech.inspections.record({
+      deviceId: classII.id, inspectionTypeId: classII.type_id, performedOn: day(), result: 'passed', testInstrumentId: await app.instrumentId(), values: { ...withoutEarth, equipment_leakage: '40' },
+    });
+    expect(res.result).toBe('passed');
+    const { base } = await device(8);
+    expect((await rejection(tech.inspections.record({ ...base, values: withoutEarth }))).fieldErrors).toMatchObject({ 'm.protective_earth': 'Needed for a passed inspection.' });
   });
 
   it('shows the previous values and flags a leakage that rose by more than half', async () => {

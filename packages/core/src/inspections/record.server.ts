@@ -1,6 +1,8 @@
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { type Database, prepared } from '@medreg/db';
+import { formatDate, type Locale, type MessageKey } from '@medreg/i18n';
 import type { Services, SessionUser } from '../context.js';
 import { getDevice } from '../devices/queries.server.js';
 import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';
@@ -10,7 +12,7 @@ import { writeLock } from '../lockout/lock.server.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { isoDate, uploadedFile as blob } from '../trpc/schemas.js';
 import { nextDueDate, today } from './due.js';
-import { evaluateForm, risesAgainst } from './forms.js';
+import { evaluateForm, resultProblems, risesAgainst } from './forms.js';
 import { isMetrological } from './metrological.js';
 import { refreshObligations } from './obligations.server.js';
 import { assignedTypes } from './queries.server.js';
@@ -84,12 +86,29 @@ export async function deviceToWorkOn(services: Services, user: SessionUser, inpu
 }
 
 /** The instrument, checked: known, not retired, calibrated on the day of the measurement. */
-async function usableInstrument(db: Kysely<Database>, id: string, performedOn: string) {
+async function usableInstrument(db: Kysely<Database>, id: string, performedOn: string, locale: Locale) {
   const instrument = await instrumentById.first(db, { id });
   if (!instrument || instrument.retired_at) throw badInput('inspection.instrumentUnknown', {}, 'testInstrumentId');
   if (instrument.calibration_due_on && String(instrument.calibration_due_on) < performedOn)
-    throw badInput('inspection.instrumentOutOfCalibration', { name: instrument.name, serial: instrument.serial_number, date: String(instrument.calibration_due_on) }, 'testInstrumentId');
+    throw badInput(
+      'inspection.instrumentOutOfCalibration',
+      // The date as the user reads dates everywhere else (07.11.2026, 7 Nov 2026), not as stored.
+      { name: instrument.name, serial: instrument.serial_number, date: formatDate(locale, String(instrument.calibration_due_on)) },
+      'testInstrumentId',
+    );
   return instrument;
+}
+
+/**
+ * Several fields refused at once, each with its translated message at its field; the first issue (no field) is
+ * what the form says at the top. Raised as a zod error so the error formatter translates it like any other.
+ */
+function refuseFields(summary: MessageKey, fields: [field: string, key: MessageKey][]): TRPCError {
+  const refused = z.any().superRefine((_, ctx) => {
+    ctx.addIssue({ code: 'custom', path: [], message: summary });
+    for (const [field, key] of fields) ctx.addIssue({ code: 'custom', path: field.split('.'), message: key });
+  });
+  return new TRPCError({ code: 'BAD_REQUEST', cause: refused.safeParse(null).error });
 }
 
 /** The numbers measured at the last inspection of this type on this device: the form shows them and flags a rise. */
@@ -123,7 +142,7 @@ const valuesOf = prepared((db, p: { entryId: string }) =>
  * A passed inspection moves the due date; a failed one leaves it (the obligation is not met) and can lock
  * the device in the same transaction. All or nothing.
  */
-export async function recordInspection(services: Services, user: SessionUser, input: z.output<typeof recordInspectionInput>) {
+export async function recordInspection(services: Services, user: SessionUser, input: z.output<typeof recordInspectionInput>, locale: Locale = 'de') {
   const { db } = services;
   // A second submit of a form already saved (also one racing the first): answer as the first time, write nothing.
   const replay = async () => {
@@ -149,8 +168,17 @@ export async function recordInspection(services: Services, user: SessionUser, in
   const outOfRange = evaluation.outOfRange[0];
   if (outOfRange) throw badInput('errors.outOfRange', { min: outOfRange.range.min ?? '−∞', max: outOfRange.range.max ?? '∞' }, `m.${outOfRange.key}`);
   const measured = evaluation.measurements.some((m) => m.value_number !== null);
-  if (measured && !input.testInstrumentId) throw badInput('inspection.instrumentRequired', {}, 'testInstrumentId');
-  const instrument = input.testInstrumentId ? await usableInstrument(db, input.testInstrumentId, input.performedOn) : null;
+  const instrumentMissing = measured && !input.testInstrumentId;
+  // A passed inspection rests on the form's checks: every one of them filled in. A failed one needs its reason.
+  const problems = resultProblems(type.form, input.values, { protectionClass: device.protection_class, appliedPart: device.applied_part }, input.result, input.text);
+  if (problems.missing.length)
+    throw refuseFields('inspection.incompleteForPassed', [
+      ...problems.missing.map((key): [string, MessageKey] => [`m.${key}`, 'inspection.requiredForPassed']),
+      ...(instrumentMissing ? [['testInstrumentId', 'inspection.instrumentRequired'] as [string, MessageKey]] : []),
+    ]);
+  if (instrumentMissing) throw badInput('inspection.instrumentRequired', {}, 'testInstrumentId');
+  if (problems.reasonMissing) throw badInput('inspection.failedNeedsReason', {}, 'text');
+  const instrument = input.testInstrumentId ? await usableInstrument(db, input.testInstrumentId, input.performedOn, locale) : null;
   const result = evaluation.failures.length > 0 ? 'failed' : input.result;
   const lockNow = result === 'failed' && input.lock;
   if (lockNow && device.status === 'locked') throw new AppError('CONFLICT', 'errors.deviceLocked');

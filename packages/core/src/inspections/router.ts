@@ -13,7 +13,7 @@ export const inspectionsRouter = router({
   /** Accepts JSON, or a multipart form with protocol photos (the phone form posts that). */
   record: staff()
     .input(recordInspectionRequest)
-    .mutation(({ ctx, input }) => recordInspection(ctx.services, ctx.user, input)),
+    .mutation(({ ctx, input }) => recordInspection(ctx.services, ctx.user, input, ctx.locale)),
 
   /** What the form needs beyond the device: usable instruments and the previous values of each type. */
   formContext: staff()

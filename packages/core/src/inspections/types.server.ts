@@ -110,7 +110,8 @@ const formSchema = z
   });
 
 export const typeInput = z.object({
-  code: z.string({ error: onlyType('errors.required') }).trim().toUpperCase().regex(CODE, { error: 'inspectionTypes.errors.code' }),
+  // An empty code is missing, not badly written.
+  code: z.string({ error: onlyType('errors.required') }).trim().toUpperCase().min(1, { error: 'errors.required' }).regex(CODE, { error: 'inspectionTypes.errors.code' }),
   nameDe: text(160),
   nameEn: text(160),
   legalReference: z.string().trim().max(200).optional(),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FormField } from '@medreg/db';
 import { testDialects } from '@medreg/db/testing';
+import { translator } from '@medreg/i18n';
 import { createTestApp, rejection, type TestApp } from '../testing.js';
 import { nextDueDate } from './due.js';
 import type { TypeInput } from './types.server.js';
@@ -126,6 +127,11 @@ describe.each(testDialects)('inspection types on %s', (dialect) => {
     expect(roles.message).toBe('Wer sie erfassen darf: Bitte mindestens eine Rolle wählen.');
     const field = await rejection(manager.inspectionTypes.create({ ...valid(), form: [{ ...leakage, limits: [{ min: 3, max: 2 }] }] }), 'de');
     expect(field.message).toBe('Feld 1 „Ableitstrom“, Grenzwert 1: Der Mindestwert liegt über dem Höchstwert.');
+    // An empty short code is missing, not badly written.
+    for (const code of ['', '   ']) {
+      const empty = await rejection(manager.inspectionTypes.create({ ...valid(), code }), 'de');
+      expect(empty.fieldErrors?.code).toBe(`Kürzel: ${translator('de')('errors.required')}`);
+    }
   });
 
   it('updates with the loaded version, refuses a stale one, and keeps fields that have recorded values', async () => {

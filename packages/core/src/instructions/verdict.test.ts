@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatDate, translator } from '@medreg/i18n';
 import { softwareNewer } from './status.js';
 import { verdict, type VerdictInput } from './verdict.js';
 
@@ -71,6 +72,16 @@ describe('verdict: may I use this device?', () => {
       { mayUse: false, reasons: [{ kind: 'inspection_overdue', code: 'STK', since: '2026-10-31' }], instructedUntil: '2027-01-10' },
     ],
     [
+      'the last safety inspection failed: said as failed, with its day, not as overdue (the old due date stays)',
+      { ...base, inspections: [{ code: 'STK', dueOn: '2020-04-30', failedOn: '2026-11-02' }, { code: 'EL', dueOn: '2027-01-31', failedOn: null }] },
+      { mayUse: false, reasons: [{ kind: 'inspection_failed', code: 'STK', on: '2026-11-02' }], instructedUntil: '2027-01-10' },
+    ],
+    [
+      'a failed inspection whose due date has not come yet still stops use',
+      { ...base, inspections: [{ code: 'EL', dueOn: '2027-03-31', failedOn: '2026-11-20' }] },
+      { mayUse: false, reasons: [{ kind: 'inspection_failed', code: 'EL', on: '2026-11-20' }], instructedUntil: '2027-01-10' },
+    ],
+    [
       'several reasons at once, most serious first',
       { ...instructed(), lock: { lockedAt: '2026-11-20T09:00:00.000Z', reason: 'x' }, inspections: [{ code: 'STK', dueOn: '2026-10-31' }] },
       {
@@ -81,6 +92,14 @@ describe('verdict: may I use this device?', () => {
     ],
   ])('%s', (_, input, expected) => {
     expect(verdict(input)).toEqual(expected);
+  });
+
+  it.each([
+    ['de', 'Letzte Prüfung „Sicherheitstechnische Kontrolle“ am 02.11.2026 nicht bestanden: Gerät erst nach bestandener Prüfung wieder benutzen.'],
+    ['en', 'Last inspection “Safety inspection (STK)” failed on 2 Nov 2026: do not use the device until it has passed again.'],
+  ] as const)('the nurse reads the failed inspection in %s', (locale, text) => {
+    const type = locale === 'de' ? 'Sicherheitstechnische Kontrolle' : 'Safety inspection (STK)';
+    expect(translator(locale)('verdict.inspectionFailed', { type, date: formatDate(locale, '2026-11-02') })).toBe(text);
   });
 
   it.each([

@@ -8,6 +8,8 @@ export type VerdictReason =
   | { kind: 'decommissioned' }
   | { kind: 'incident_reported'; since: string; text: string }
   | { kind: 'inspection_overdue'; code: string; since: CalendarDate }
+  /** The last inspection of an obligation failed (and the device was not released since): said as such, not as "overdue". */
+  | { kind: 'inspection_failed'; code: string; on: CalendarDate }
   | { kind: 'not_instructed' }
   | { kind: 'instruction_expired'; on: CalendarDate }
   | { kind: 'software_changed'; instructed: string; current: string };
@@ -25,14 +27,18 @@ export interface VerdictInput {
   lock: { lockedAt: string; reason: string } | null;
   /** An open defect report that suspects an incident: nobody uses the device until a technician has looked. */
   incidentReport?: { reportedAt: string; text: string } | null;
-  /** Due dates of the device's recurring inspections. */
-  inspections: { code: string; dueOn: CalendarDate }[];
+  /**
+   * Due dates of the device's recurring inspections; `failedOn`: the day of the last inspection when it failed and
+   * the device has not been released since (a failed inspection keeps the old due date: the obligation is not met).
+   */
+  inspections: { code: string; dueOn: CalendarDate; failedOn?: CalendarDate | null }[];
   /** The user's instructions on the device's model; identical models share them (instruction is per model). */
   instructions: InstructionRecord[];
 }
 
 /**
- * "May I use this device?" (MPBetreibV §4): not if it is locked, decommissioned or overdue for an inspection;
+ * "May I use this device?" (MPBetreibV §4): not if it is locked, decommissioned, overdue for an inspection or its
+ * last inspection of an obligation failed (until one passes or the device is released);
  * for an Anlage 1 device only with an instruction on its model that has not expired and covers its software.
  */
 export function verdict(input: VerdictInput): Verdict {
@@ -42,7 +48,8 @@ export function verdict(input: VerdictInput): Verdict {
   if (!input.lock && input.incidentReport)
     reasons.push({ kind: 'incident_reported', since: input.incidentReport.reportedAt, text: input.incidentReport.text });
   for (const i of input.inspections)
-    if (i.dueOn < input.today) reasons.push({ kind: 'inspection_overdue', code: i.code, since: i.dueOn });
+    if (i.failedOn) reasons.push({ kind: 'inspection_failed', code: i.code, on: i.failedOn });
+    else if (i.dueOn < input.today) reasons.push({ kind: 'inspection_overdue', code: i.code, since: i.dueOn });
 
   let instructedUntil: CalendarDate | null = null;
   if (input.device.anlage1) {

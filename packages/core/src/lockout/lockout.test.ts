@@ -39,9 +39,14 @@ describe.each(testDialects)('lock-out loop on %s', (dialect) => {
     const detail = await tech.devices.get({ id: rows[n]!.id });
     const stk = detail.inspections.find((t) => t.code === 'STK')!;
     const testInstrumentId = await app.instrumentId();
-    const inspect = (result: 'passed' | 'failed', values: Record<string, string> = {}, performedOn?: string) => {
+    // A passed STK needs every check of its form; a failed one without a failing value needs its reason.
+    const complete = { visual: 'pass', protective_earth: '120', insulation: '50', equipment_leakage: '40', applied_part_leakage: '10', functional: 'pass' };
+    const inspect = (result: 'passed' | 'failed', values?: Record<string, string>, performedOn?: string) => {
       tick();
-      return tech.inspections.record({ deviceId: detail.device.id, inspectionTypeId: stk.id, performedOn: performedOn ?? today(clock), result, values, testInstrumentId });
+      return tech.inspections.record({
+        deviceId: detail.device.id, inspectionTypeId: stk.id, performedOn: performedOn ?? today(clock), result,
+        values: values ?? (result === 'passed' ? complete : {}), text: result === 'failed' ? 'Alarm löst nicht aus.' : undefined, testInstrumentId,
+      });
     };
     return { tech, id: detail.device.id, code: detail.device.code, inventoryNumber: detail.device.inventory_number, inspect };
   }
@@ -84,7 +89,7 @@ describe.each(testDialects)('lock-out loop on %s', (dialect) => {
     await tech.lockout.lock({ deviceId: id, reason: 'Display defekt' });
     const failedAfter = await inspect('failed');
     // Entered after the lock but dated the day before: not a test after the repair.
-    const backDated = await inspect('passed', {}, today(new Date(clock.getTime() - 86_400_000)));
+    const backDated = await inspect('passed', undefined, today(new Date(clock.getTime() - 86_400_000)));
     const n = await entryCount();
 
     expect((await rejection(tech.lockout.release({ deviceId: id }))).fieldErrors).toEqual({

@@ -13,6 +13,10 @@ const optionalText = (max: number) => z.preprocess(blank, z.string().trim().max(
 
 export const deviceClasses = ['I', 'IIa', 'IIb', 'III'] as const;
 
+/** No device in the register was acquired or commissioned before this year (1800 is a typo, not a date). */
+export const EARLIEST_YEAR = 1900;
+const EARLIEST_DATE = `${EARLIEST_YEAR}-01-01`;
+
 export const deviceFields = z.object({
   inventoryNumber: text(40),
   modelId: id,
@@ -20,9 +24,16 @@ export const deviceFields = z.object({
   lotNumber: optionalText(60),
   acquiredYear: z.preprocess(
     (v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : blank(v)),
-    z.number({ error: onlyType('register.errors.year') }).int({ error: 'register.errors.year' }).min(1950, { error: 'register.errors.year' }).max(2100, { error: 'register.errors.year' }).optional(),
+    z
+      .number({ error: onlyType('register.errors.year') })
+      .int({ error: 'register.errors.year' })
+      .min(1000, { error: 'register.errors.year' })
+      .max(9999, { error: 'register.errors.year' })
+      // Four digits but too early: its own message, naming the range (the future is checked against the clock).
+      .min(EARLIEST_YEAR, { error: 'register.errors.yearRange' })
+      .optional(),
   ),
-  commissionedOn: z.preprocess(blank, isoDate.optional()),
+  commissionedOn: z.preprocess(blank, isoDate.refine((s) => s >= EARLIEST_DATE, { error: 'register.errors.commissionedTooEarly' }).optional()),
   siteId: id,
   departmentId: z.preprocess(blank, id.optional()),
   roomId: z.preprocess(blank, id.optional()),
@@ -37,6 +48,17 @@ export const deviceFields = z.object({
   notes: optionalText(2000),
 });
 export type DeviceFields = z.output<typeof deviceFields>;
+
+/**
+ * The rule between two fields: a device is acquired before (or in the year) it is commissioned. Reported at the
+ * year. Applied by the form's schemas and the import (`checkedDeviceFields`); a plain object schema stays for
+ * `.omit`/`.shape`.
+ */
+export function acquiredNotAfterCommissioning(f: { acquiredYear?: number | undefined; commissionedOn?: string | undefined }, ctx: z.core.$RefinementCtx) {
+  if (f.acquiredYear !== undefined && f.commissionedOn && f.acquiredYear > Number(f.commissionedOn.slice(0, 4)))
+    ctx.addIssue({ code: 'custom', path: ['acquiredYear'], input: f.acquiredYear, message: 'register.errors.acquiredAfterCommissioning' });
+}
+export const checkedDeviceFields = deviceFields.superRefine(acquiredNotAfterCommissioning);
 
 /** The devices columns the fields set (absent optional fields become null). */
 export function deviceColumns(f: DeviceFields) {

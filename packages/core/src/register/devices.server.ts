@@ -11,7 +11,7 @@ import { onlyType } from '../inspections/types.server.js';
 import { appendEntry } from '../logbook/append.server.js';
 import { AppError, badInput, notFound } from '../trpc/errors.js';
 import { isoDate } from '../trpc/schemas.js';
-import { deviceColumns, deviceFields, type DeviceFields } from './device-fields.js';
+import { acquiredNotAfterCommissioning, checkedDeviceFields, deviceColumns, deviceFields, type DeviceFields } from './device-fields.js';
 import { historyOf, recordChanges, type Shown } from './history.server.js';
 import { resolvePlace } from './locations-check.server.js';
 
@@ -27,8 +27,8 @@ export const version = z.preprocess(
   z.number({ error: onlyType('errors.conflict') }).int({ error: 'errors.conflict' }).min(1, { error: 'errors.conflict' }),
 );
 
-export const createDeviceInput = deviceFields;
-export const updateDeviceInput = deviceFields.omit({ siteId: true, departmentId: true, roomId: true }).extend({ id, version });
+export const createDeviceInput = checkedDeviceFields;
+export const updateDeviceInput = deviceFields.omit({ siteId: true, departmentId: true, roomId: true }).extend({ id, version }).superRefine(acquiredNotAfterCommissioning);
 export const moveDeviceInput = z.object({
   id,
   version,

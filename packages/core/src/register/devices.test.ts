@@ -121,7 +121,7 @@ describe.each(testDialects)('register devices on %s', (dialect) => {
       [{ departmentId: '', roomId: place.icuRoom }, 'roomId', 'Bitte zuerst die Station oder Abteilung des Raums wählen.'],
       [{ commissionedOn: '2026-11-23' }, 'commissionedOn', 'Das Datum darf nicht in der Zukunft liegen.'],
       [{ commissionedOn: '2026-02-30' }, 'commissionedOn', 'Bitte ein Datum im Format JJJJ-MM-TT eingeben.'],
-      [{ acquiredYear: '2027' }, 'acquiredYear', 'Das Anschaffungsjahr kann nicht in der Zukunft liegen.'],
+      [{ acquiredYear: '2027', commissionedOn: '' }, 'acquiredYear', 'Das Anschaffungsjahr kann nicht in der Zukunft liegen.'],
       [{ acquiredYear: '24' }, 'acquiredYear', 'Geben Sie das Anschaffungsjahr vierstellig ein, z. B. 2021.'],
       [{ notifiedBody: 'CE12' }, 'notifiedBody', 'Die Nummer der Benannten Stelle hat vier Ziffern, z. B. 0123.'],
       [{ deviceClass: 'IV' }, 'deviceClass', 'Bitte eine der angebotenen Optionen wählen.'],

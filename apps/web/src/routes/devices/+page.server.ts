@@ -37,6 +37,12 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   };
   try {
     const [options, lockedCount] = await Promise.all([locals.api.devices.filters(), staff ? locals.api.lockout.openCount() : null]);
+    // A ward kept from before another site was chosen would empty the list: the site wins, the ward is dropped.
+    const ward = options.departments.find((d) => d.id === filters.ward);
+    if (filters.site && ward && ward.site_id !== filters.site) {
+      delete filters.ward;
+      input.departmentId = undefined;
+    }
     try {
       const result = await locals.api.devices.list(input);
       return { filters, options, lockedCount, result, refused: null };

@@ -16,9 +16,9 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     const pages = layout === 'single' ? count : Math.ceil((count + skip) / perSheet);
     const query = new URLSearchParams({ layout, skip: String(skip), lang: locals.locale });
     for (const [k, v] of Object.entries(selection)) if (v) query.set(k, v);
-    /** The dialog's own address with another start position on the sheet. */
-    const startAt = (position: number) => `/labels?${new URLSearchParams([...query].filter(([k]) => k !== 'lang' && k !== 'skip').concat([['skip', String(position)]]))}`;
-    return { options, selection, layout, skip, perSheet, count, pages, pdfHref: `/api/labels.pdf?${query}`, positions: Array.from({ length: perSheet }, (_, i) => startAt(i)), columns: LABEL_LAYOUTS[layout].columns, layouts: Object.keys(LABEL_LAYOUTS) as LabelLayout[] };
+    // The start position is a field of the form (not a link built from the last loaded selection), so choosing it
+    // keeps whatever ward, model or search is chosen in the form at that moment.
+    return { options, selection, layout, skip, perSheet, count, pages, pdfHref: `/api/labels.pdf?${query}`, columns: LABEL_LAYOUTS[layout].columns, layouts: Object.keys(LABEL_LAYOUTS) as LabelLayout[] };
   } catch (e) {
     errorFrom(e, locals.t);
   }

@@ -2,6 +2,7 @@ import { redirect } from '@sveltejs/kit';
 import { env } from '$env/dynamic/private';
 import { describeError, retentionDays } from '@medreg/core';
 import { errorFrom, failFrom } from '$lib/server/forms';
+import { referencedSubjects, type SubjectNames } from './access-log';
 import type { Actions, PageServerLoad } from './$types';
 
 const LOG_FILTERS = ['reader', 'subject', 'from', 'to', 'after'] as const;
@@ -31,6 +32,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       person,
       filters,
       log,
+      names: await subjectNames(locals, log.rows),
       retentionDays: retentionDays(env.ACCESS_LOG_RETENTION_DAYS, () => undefined),
       pseudonymised: url.searchParams.has('pseudonymised'),
       isSelf: personId === locals.user?.id,
@@ -39,6 +41,19 @@ export const load: PageServerLoad = async ({ locals, url }) => {
     errorFrom(e, locals.t);
   }
 };
+
+/** The names of the wards, sites and models this page of the log refers to (looked up only when it refers to one). */
+async function subjectNames(locals: App.Locals, rows: { subject: string }[]): Promise<SubjectNames> {
+  const { sites, departments, models } = referencedSubjects(rows);
+  if (!sites.size && !departments.size && !models.size) return {};
+  const options = await locals.api.register.options();
+  const siteName = new Map(options.sites.map((s) => [s.id, s.name]));
+  const names: SubjectNames = {};
+  for (const s of options.sites) if (sites.has(s.id)) names[`site:${s.id}`] = s.name;
+  for (const d of options.departments) if (departments.has(d.id)) names[`department:${d.id}`] = `${siteName.get(d.site_id) ?? ''} › ${d.name}`.replace(/^ › /, '');
+  for (const m of options.models) if (models.has(m.id)) names[`model:${m.id}`] = `${m.manufacturer_name} ${m.name}`;
+  return names;
+}
 
 export const actions: Actions = {
   pseudonymise: async ({ locals, request }) => {

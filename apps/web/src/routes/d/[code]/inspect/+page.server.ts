@@ -1,6 +1,6 @@
-import { error, redirect } from '@sveltejs/kit';
-import { describeError, MAX_PHOTO_BYTES, today } from '@medreg/core';
-import { failFrom } from '$lib/server/forms';
+import { redirect } from '@sveltejs/kit';
+import { MAX_PHOTO_BYTES, today } from '@medreg/core';
+import { errorFrom, failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, url }) => {
@@ -23,7 +23,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       submissionId: crypto.randomUUID(),
     };
   } catch (e) {
-    error(404, describeError(e, locals.t).message);
+    // The status the refusal carries: 403 for a role that may not record inspections (a nurse), 404 for no device.
+    errorFrom(e, locals.t);
   }
 };
 

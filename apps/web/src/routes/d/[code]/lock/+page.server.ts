@@ -3,7 +3,10 @@ import { describeError } from '@medreg/core';
 import { failFrom } from '$lib/server/forms';
 import type { Actions, PageServerLoad } from './$types';
 
+/** Locking a device out of service: staff only (technicians, managers, administrators), as the procedure itself. */
 export const load: PageServerLoad = async ({ locals, params, url }) => {
+  // A nurse reports a defect instead: the page should not offer her a form that submitting then refuses.
+  if (locals.user?.role === 'nurse') error(403, locals.t('errors.forbidden'));
   try {
     const { device, lock, inspections } = await locals.api.devices.get({ code: params.code });
     // Locking from a failed inspection: name it and prefill the reason with what failed.
