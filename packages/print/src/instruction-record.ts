@@ -177,6 +177,19 @@ export async function renderInstructionRecord(data: InstructionRecordPdfData): P
     return MARGIN + artifact(doc, () => write(doc, `${title} – ${person.name}`, MARGIN, MARGIN, CONTENT, 1), 'Pagination') + 8;
   };
 
+  /** One table element over as many pages as the rows need: the header again on each, a row never split. */
+  const drawTable = <Row,>(table: Table<Row>, rows: Row[]) =>
+    inside(doc, 'Table', () => {
+      y += table.drawHeader(y);
+      rows.forEach((row, i) => {
+        if (y + table.rowHeight(row) > bodyBottom) {
+          y = continuation();
+          y += table.drawHeader(y, true);
+        }
+        y += table.drawRow(row, y, i % 2 === 1);
+      });
+    });
+
   // The instructions.
   type Instruction = InstructionRecordPdfData['instructions'][number];
   const grey = { size: SMALL, color: LABEL_GREY };
@@ -221,16 +234,7 @@ export async function renderInstructionRecord(data: InstructionRecordPdfData): P
     y += write(doc, t('instructionPdf.noInstructions'), MARGIN, y, CONTENT, 1) + 14;
   } else {
     if (y + instructions.headerHeight() + instructions.rowHeight(data.instructions[0]!) > bodyBottom) y = continuation();
-    inside(doc, 'Table', () => {
-      y += instructions.drawHeader(y);
-      data.instructions.forEach((row, i) => {
-        if (y + instructions.rowHeight(row) > bodyBottom) {
-          y = continuation();
-          y += instructions.drawHeader(y, true);
-        }
-        y += instructions.drawRow(row, y, i % 2 === 1);
-      });
-    });
+    drawTable(instructions, data.instructions);
     y += 18;
   }
 
@@ -250,16 +254,7 @@ export async function renderInstructionRecord(data: InstructionRecordPdfData): P
     }
     style(doc, BOLD, 10);
     y += leaf(doc, 'H2', () => write(doc, t('instructionPdf.appointedTitle'), MARGIN, y, CONTENT, 2)) + 4;
-    inside(doc, 'Table', () => {
-      y += appointments.drawHeader(y);
-      data.appointments.forEach((row, i) => {
-        if (y + appointments.rowHeight(row) > bodyBottom) {
-          y = continuation();
-          y += appointments.drawHeader(y, true);
-        }
-        y += appointments.drawRow(row, y, i % 2 === 1);
-      });
-    });
+    drawTable(appointments, data.appointments);
   }
 
   // Footer on every page, now that the page count is known.
