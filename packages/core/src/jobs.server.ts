@@ -4,6 +4,7 @@ import { createMailer, sendWeeklyDigests, type SmtpConfig } from './inspections/
 import { today } from './inspections/due.js';
 import { snapshotCompliance } from './inspections/due-list.server.js';
 import { purgeAccessLog } from './users/access-log.server.js';
+import { forgetUnknownFailures } from './users/auth-hooks.server.js';
 import { DEFAULT_ACCESS_LOG_RETENTION_DAYS } from './users/personal-data.js';
 
 export interface JobOptions {
@@ -22,9 +23,9 @@ export interface Jobs {
 
 /**
  * Background work of the server, once at start and then hourly: today's compliance snapshot (the chart on the
- * due list), removing staged uploads nobody saved, deleting access log rows past their retention, and the weekly
- * e-mail digest. Each job fails alone and is logged; none can take the process down. The timer does not keep the
- * process alive.
+ * due list), removing staged uploads nobody saved, deleting access log rows past their retention and wrong passwords
+ * of unknown addresses past the lockout, and the weekly e-mail digest. Each job fails alone and is logged; none can
+ * take the process down. The timer does not keep the process alive.
  */
 export function startJobs(services: Services, options: JobOptions = {}): Jobs {
   const mailer = options.smtp ? createMailer(options.smtp) : null;
@@ -40,6 +41,7 @@ export function startJobs(services: Services, options: JobOptions = {}): Jobs {
     // Hold markers, temp files and tombstones of processes that died while saving (a day old).
     ['file store leftovers', async () => services.files.sweep(86_400_000)],
     ['access log retention', () => purgeAccessLog(services.db, services.now(), options.accessLogRetentionDays ?? DEFAULT_ACCESS_LOG_RETENTION_DAYS)],
+    ['wrong passwords of unknown addresses', () => forgetUnknownFailures(services.db, services.now())],
   ];
   if (mailer) jobs.push(['weekly digest', () => sendWeeklyDigests(services, mailer, services.now())]);
 

@@ -9,6 +9,7 @@ import * as m0007 from './migrations/0007_phone_sign_in.js';
 import * as m0008 from './migrations/0008_personal_data.js';
 import * as m0009 from './migrations/0009_shared_state.js';
 import * as m0010 from './migrations/0010_access_log_subjects.js';
+import * as m0011 from './migrations/0011_unknown_sign_in_failures.js';
 import type { Database } from './tables/index.js';
 
 // A static provider: Kysely's FileMigrationProvider cannot import .ts under vitest and does not survive bundling.
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008_personal_data': m0008,
   '0009_shared_state': m0009,
   '0010_access_log_subjects': m0010,
+  '0011_unknown_sign_in_failures': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -6,7 +6,8 @@ import { isoDate } from '../trpc/schemas.js';
 import { dayStart, nextDay, retentionCutoff } from './personal-data.js';
 
 /**
- * Who looked at or exported whose personal data (GDPR Art. 32): the reader, what, and whose. A subject
+ * Who looked at or exported whose personal data (GDPR Art. 32), and which administrator changed, blocked or reset
+ * whose account: the reader, what, and whose. A subject
  * "user:<id>" names one person; it is also kept as a reference so that a person's rows can be found.
  */
 export async function logAccess(db: Kysely<Database>, userId: string, action: string, subject: string, at: Date) {

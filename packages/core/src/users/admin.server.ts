@@ -183,6 +183,7 @@ export async function updateUser(services: Services, admin: SessionUser, input: 
       .execute();
     await trx.deleteFrom('user_departments').where('user_id', '=', input.id).execute();
     for (const departmentId of new Set(input.departmentIds)) await trx.insertInto('user_departments').values({ user_id: input.id, department_id: departmentId }).execute();
+    await logAccess(trx, admin.id, 'users.update', `user:${input.id}`, services.now());
   });
 }
 
@@ -201,6 +202,7 @@ export async function resetPassword(services: Services, admin: SessionUser, id: 
     await trx.updateTable('users').set({ must_change_password: 1, locked_until: null, updated_at: now.toISOString() }).where('id', '=', id).execute();
     await trx.deleteFrom('sign_in_failures').where('user_id', '=', id).execute();
     await storePassword(trx, id, hash, now);
+    await logAccess(trx, admin.id, 'users.reset_password', `user:${id}`, now);
   });
   await endAllSessions(services, id);
   return { initialPassword: password };
@@ -212,14 +214,16 @@ export async function blockUser(services: Services, admin: SessionUser, id: stri
   await services.db.transaction().execute(async (trx) => {
     if (!(await trx.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst())) throw notFound();
     await blockPerson(trx, id, services.now());
+    await logAccess(trx, admin.id, 'users.block', `user:${id}`, services.now());
   });
 }
 
 /** Unblocks an account; a lockout from wrong passwords ends with it. */
-export async function unblockUser(services: Services, id: string) {
+export async function unblockUser(services: Services, admin: SessionUser, id: string) {
   await services.db.transaction().execute(async (trx) => {
     await changeable(trx, id);
     await trx.updateTable('users').set({ blocked_at: null, locked_until: null }).where('id', '=', id).execute();
+    await logAccess(trx, admin.id, 'users.unblock', `user:${id}`, services.now());
   });
 }
 

@@ -166,4 +166,21 @@ describe.each(testDialects)('user management on %s', (dialect) => {
     await admin.users.unblock({ id });
     expect((await signIn('pflege@demo.medreg', DEMO_PASSWORD)).user?.id).toBe(id);
   });
+
+  it('writes every change to an account into the access log with the administrator who made it; a refused one writes nothing', async () => {
+    const admin = await app.as('admin');
+    const adminId = await app.userId('admin');
+    const { id } = await admin.users.invite({ name: 'Rita Rolle', email: 'rita@demo.medreg', role: 'nurse', departmentIds: [] });
+    const changes = () =>
+      app.services.db.selectFrom('access_log').select(['user_id', 'action']).where('subject_user_id', '=', id).where('action', 'not in', ['users.get', 'users.invite']).orderBy('action').execute();
+    await admin.users.update({ id, role: 'manager', departmentIds: [] });
+    await admin.users.resetPassword({ id });
+    await admin.users.block({ id });
+    await admin.users.unblock({ id });
+    await rejection(admin.users.update({ id, email: 'technik@demo.medreg', role: 'admin', departmentIds: [] }));
+    expect(await changes()).toEqual(
+      ['users.block', 'users.reset_password', 'users.unblock', 'users.update'].map((action) => ({ user_id: adminId, action })),
+    );
+    expect((await admin.users.get({ id })).role).toBe('manager');
+  });
 });

@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { APIError, createAuthMiddleware, isAPIError } from 'better-auth/api';
 import type { Kysely } from 'kysely';
-import { isLocked, lockAfterFailure, LOCKOUT_WINDOW_MINUTES } from './lockout.js';
+import { isLocked, lockAfterFailure, lockFromFailures, LOCKOUT_WINDOW_MINUTES, UNKNOWN_FAILURE_KEEP_MINUTES } from './lockout.js';
 
 /**
  * The better-auth endpoints the application uses (as `ctx.path`, the endpoint's declared path): password sign-in
@@ -22,24 +23,35 @@ const locked = (until: Date) =>
 /**
  * The `hooks` of the better-auth configuration; they run for HTTP requests and `auth.api` calls alike, so the
  * web app's login form and the standalone API's /api/auth/sign-in/email share them. `db` is better-auth's
- * connection (on PostgreSQL instants come back as Dates there). Only existing accounts are counted: an unknown
- * address has nothing to lock and gets better-auth's usual answer.
+ * connection (on PostgreSQL instants come back as Dates there). An address no account has is counted and locked
+ * like an account, so that neither the answers nor the lock tell which addresses exist; its failures are kept
+ * under a keyed hash of the address (`secret`), for half an hour.
  */
-export function accountHooks(db: Kysely<any>, now: () => Date) {
-  const account = (email: unknown) =>
-    typeof email === 'string'
-      ? (db.selectFrom('users').select(['id', 'blocked_at', 'locked_until']).where('email', '=', email.trim().toLowerCase()).executeTakeFirst() as Promise<
-          { id: string; blocked_at: unknown; locked_until: string | Date | null } | undefined
-        >)
-      : Promise.resolve(undefined);
+export function accountHooks(db: Kysely<any>, now: () => Date, secret: string) {
+  const address = (email: unknown) => (typeof email === 'string' ? email.trim().toLowerCase() : null);
+  const account = (email: string) =>
+    db.selectFrom('users').select(['id', 'blocked_at', 'locked_until']).where('email', '=', email).executeTakeFirst() as Promise<
+      { id: string; blocked_at: unknown; locked_until: string | Date | null } | undefined
+    >;
+  const addressKey = (email: string) => createHmac('sha256', secret).update(`unknown-sign-in:${email}`).digest('hex');
+  const unknownLock = async (key: string, at: Date) => {
+    const failures = (await db.selectFrom('unknown_sign_in_failures').select('at').where('address_key', '=', key).execute()) as { at: string | Date }[];
+    return lockFromFailures(failures.map((f) => new Date(f.at)), at);
+  };
 
   return {
     before: createAuthMiddleware(async (ctx) => {
       if (typeof ctx.path !== 'string' || !OPEN_PATHS.has(ctx.path))
         throw new APIError('FORBIDDEN', { code: 'USE_THE_APP', message: 'Accounts, names, passwords and sessions are changed in the application.' });
       if (ctx.path !== '/sign-in/email') return;
-      const user = await account(ctx.body?.email);
-      if (!user) return;
+      const email = address(ctx.body?.email);
+      if (!email) return;
+      const user = await account(email);
+      if (!user) {
+        const until = await unknownLock(addressKey(email), now());
+        if (until) throw locked(until);
+        return;
+      }
       // Refused before the password is checked: a locked account tells nothing about a guess.
       if (user.blocked_at) throw new APIError('FORBIDDEN', { code: ACCOUNT_BLOCKED, message: 'This account is blocked.' });
       if (isLocked(user.locked_until, now())) throw locked(new Date(user.locked_until!));
@@ -47,8 +59,13 @@ export function accountHooks(db: Kysely<any>, now: () => Date) {
     after: createAuthMiddleware(async (ctx) => {
       if (ctx.path !== '/sign-in/email') return;
       const returned = ctx.context.returned;
-      const user = await account(ctx.body?.email);
-      if (!user) return;
+      const email = address(ctx.body?.email);
+      if (!email) return;
+      const user = await account(email);
+      if (!user) {
+        if (isAPIError(returned) && returned.body?.code === 'INVALID_EMAIL_OR_PASSWORD') await unknownFailure(addressKey(email));
+        return;
+      }
       if (!isAPIError(returned)) {
         // Signed in: the count starts again.
         await db.deleteFrom('sign_in_failures').where('user_id', '=', user.id).execute();
@@ -71,4 +88,20 @@ export function accountHooks(db: Kysely<any>, now: () => Date) {
       throw locked(until);
     }),
   };
+
+  /** A wrong password for an unknown address; the one that locks it says so, as for an account. */
+  async function unknownFailure(key: string) {
+    const at = now();
+    await forgetUnknownFailures(db, at);
+    await db.insertInto('unknown_sign_in_failures').values({ id: crypto.randomUUID(), address_key: key, at: at.toISOString() }).execute();
+    const until = await unknownLock(key, at);
+    if (until) throw locked(until);
+  }
+}
+
+/** Deletes the failures of unknown addresses that no longer matter (at every such failure, and hourly). */
+export async function forgetUnknownFailures(db: Kysely<any>, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - UNKNOWN_FAILURE_KEEP_MINUTES * 60_000).toISOString();
+  const result = await db.deleteFrom('unknown_sign_in_failures').where('at', '<=', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

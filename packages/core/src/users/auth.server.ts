@@ -52,7 +52,7 @@ export function createAuth(config: AuthConfig) {
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: PASSWORD_MIN_LENGTH, maxPasswordLength: PASSWORD_MAX_LENGTH },
     // Only the endpoints the app uses are open (no self-service rename, password change…), sign-in lockout,
     // blocked accounts: see auth-hooks.server.ts.
-    hooks: accountHooks(config.authDb, config.now ?? (() => new Date())),
+    hooks: accountHooks(config.authDb, config.now ?? (() => new Date()), config.secret),
     session: {
       modelName: 'sessions',
       fields: { userId: 'user_id', expiresAt: 'expires_at', ipAddress: 'ip_address', userAgent: 'user_agent', ...ts },

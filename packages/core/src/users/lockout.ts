@@ -18,3 +18,22 @@ export function lockAfterFailure(failures: readonly Date[], now: Date): Date | n
 /** Whether a lock is still in force at `now`. */
 export const isLocked = (lockedUntil: string | Date | null | undefined, now: Date) =>
   !!lockedUntil && new Date(lockedUntil).getTime() > now.getTime();
+
+/**
+ * Until when an address no account has is locked at `now`, or null, replayed from its wrong passwords: the rule of
+ * `lockAfterFailure`, whose account forgets its failures when it locks. Such an address must lock as an account
+ * does, or the lock would tell which addresses exist. Pure.
+ */
+export function lockFromFailures(failures: readonly Date[], now: Date): Date | null {
+  let window: Date[] = [];
+  let until: Date | null = null;
+  for (const failure of [...failures].sort((a, b) => a.getTime() - b.getTime())) {
+    const lock = lockAfterFailure(window, failure);
+    if (lock) [until, window] = [lock, []];
+    else window.push(failure);
+  }
+  return isLocked(until, now) ? until : null;
+}
+
+/** How long failures of an unknown address matter: a window of failures and the lock it may start. */
+export const UNKNOWN_FAILURE_KEEP_MINUTES = LOCKOUT_WINDOW_MINUTES + LOCKOUT_MINUTES;

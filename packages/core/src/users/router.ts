@@ -41,7 +41,7 @@ export const usersRouter = router({
   unblock: admin()
     .input(idInput)
     .mutation(async ({ ctx, input }) => {
-      await unblockUser(ctx.services, input.id);
+      await unblockUser(ctx.services, ctx.user, input.id);
       return { ok: true as const };
     }),
 });

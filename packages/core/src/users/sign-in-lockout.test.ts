@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import { translator } from '@medreg/i18n';
+import { startJobs } from '../jobs.server.js';
 import { DEMO_PASSWORD } from '../seed/catalog.js';
 import { createTestApp, type TestApp } from '../testing.js';
 import { CLIENT_IP_HEADER } from './auth.server.js';
@@ -103,9 +104,26 @@ describe.each(testDialects)('sign-in lockout on %s', (dialect) => {
     await app.services.db.updateTable('users').set({ blocked_at: null }).where('email', '=', email).execute();
   });
 
-  it('an unknown address gets the same answer as a wrong password and locks nothing', async () => {
-    for (let i = 0; i < 6; i++) expect(await attempt('nobody@demo.medreg', 'wrong')).toBe('INVALID_EMAIL_OR_PASSWORD');
-    expect(await form('nobody@demo.medreg', 'wrong')).toEqual({ ok: false, status: 401, message: 'Email or password is wrong. Check both and try again.' });
+  it('an unknown address is answered as an account is: a wrong password four times, then locked for 15 minutes', async () => {
+    const email = 'nobody@demo.medreg';
+    clock = new Date('2026-12-04T12:00:00.000Z');
+    expect(await form(email, 'wrong')).toEqual({ ok: false, status: 401, message: 'Email or password is wrong. Check both and try again.' });
+    for (let i = 0; i < 3; i++) expect(await attempt('Nobody@Demo.Medreg', 'wrong')).toBe('INVALID_EMAIL_OR_PASSWORD');
+    expect(await attempt(email, 'wrong')).toBe('ACCOUNT_LOCKED');
+    expect(await form(email, 'wrong')).toEqual({
+      ok: false,
+      status: 423,
+      message: 'Too many wrong passwords: this account is locked until 4 Dec 2026, 13:15. Try again then, or ask your administrator.',
+    });
+    // Only a keyed hash of the address is kept, and only as long as it matters.
+    const rows = await app.services.db.selectFrom('unknown_sign_in_failures').selectAll().execute();
+    expect(rows.length).toBe(5);
+    expect(JSON.stringify(rows)).not.toMatch(/nobody/i);
+    minutes(15);
+    expect(await attempt(email, 'wrong')).toBe('INVALID_EMAIL_OR_PASSWORD');
+    minutes(31);
+    await startJobs(app.services, { intervalMs: 3_600_000 }).stop();
+    expect(await app.services.db.selectFrom('unknown_sign_in_failures').selectAll().execute()).toEqual([]);
   });
 
   it('the login form counts against the per-client rate limit of the sign-in route: three in ten seconds', async () => {

@@ -13,6 +13,13 @@ export interface SignInFailureTable {
   at: string;
 }
 
+/** One wrong password for an address no account has (a keyed hash of it), counted as for an account. */
+export interface UnknownSignInFailureTable {
+  id: string;
+  address_key: string;
+  at: string;
+}
+
 /** The auth library's rate-limit counter of one client address and path (its rateLimit model). */
 export interface RateLimitTable {
   id: string;

@@ -31,7 +31,7 @@ import type {
 } from './instructions.js';
 import type { LockTable } from './lockout.js';
 import type { PhoneSignInTable } from './sessions.js';
-import type { PasswordHistoryTable, RateLimitTable, SignInFailureTable } from './accounts.js';
+import type { PasswordHistoryTable, RateLimitTable, SignInFailureTable, UnknownSignInFailureTable } from './accounts.js';
 
 export * from './locations.js';
 export * from './users.js';
@@ -59,6 +59,7 @@ export interface Database {
   password_history: PasswordHistoryTable;
   rate_limits: RateLimitTable;
   sign_in_failures: SignInFailureTable;
+  unknown_sign_in_failures: UnknownSignInFailureTable;
   manufacturers: ManufacturerTable;
   device_models: DeviceModelTable;
   devices: DeviceTable;

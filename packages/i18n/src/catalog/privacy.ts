@@ -63,6 +63,10 @@ export const en = {
       users_list: 'listed the user accounts',
       users_get: 'opened a user account',
       users_invite: 'created a user account',
+      users_update: 'changed name, e-mail, role or wards of a user account',
+      users_reset_password: 'gave a user account a new one-time password',
+      users_block: 'blocked a user account',
+      users_unblock: 'unblocked a user account',
     },
     subjects: {
       all: 'everyone',
@@ -137,6 +141,10 @@ export const de: Widen<typeof en> = {
       users_list: 'hat die Benutzerkonten aufgelistet',
       users_get: 'hat ein Benutzerkonto geöffnet',
       users_invite: 'hat ein Benutzerkonto angelegt',
+      users_update: 'hat Name, E-Mail, Rolle oder Stationen eines Benutzerkontos geändert',
+      users_reset_password: 'hat einem Benutzerkonto ein neues Einmalpasswort gegeben',
+      users_block: 'hat ein Benutzerkonto gesperrt',
+      users_unblock: 'hat ein Benutzerkonto entsperrt',
     },
     subjects: {
       all: 'alle',

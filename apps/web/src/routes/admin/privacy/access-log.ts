@@ -12,6 +12,10 @@ export const ACCESS_ACTIONS = {
   'users.list': 'privacy.log.actions.users_list',
   'users.get': 'privacy.log.actions.users_get',
   'users.invite': 'privacy.log.actions.users_invite',
+  'users.update': 'privacy.log.actions.users_update',
+  'users.reset_password': 'privacy.log.actions.users_reset_password',
+  'users.block': 'privacy.log.actions.users_block',
+  'users.unblock': 'privacy.log.actions.users_unblock',
 } as const satisfies Record<string, MessageKey>;
 
 /** One access log row as the page gets it. */
