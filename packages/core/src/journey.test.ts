@@ -115,7 +115,7 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
     expect((await rejection(tech.inspections.record({ ...base, performedOn: '2999-01-01' }))).fieldErrors).toEqual({
       performedOn: 'The date cannot be in the future.',
     });
-    expect((await rejection(tech.inspections.record({ ...base, values: { protective_earth: 'viel' } }))).fieldErrors).toEqual({
+    expect((await rejection(tech.inspections.record({ ...base, result: 'failed', text: 'Gehäuse gerissen', values: { protective_earth: 'viel' } }))).fieldErrors).toEqual({
       'm.protective_earth': 'This value is not valid.',
     });
     const missing = await rejection(tech.inspections.record({ deviceId: detail.device.id } as never), 'de');

@@ -437,6 +437,7 @@ export const de: Catalog = {
     fileNameInvalid: 'Der Dateiname „{{name}}“ enthält einen Pfad oder Steuerzeichen. Bitte die Datei direkt auswählen.',
     requestTooLarge: 'Die Anfrage ist größer als {{mb}} MB und wurde nicht angenommen. Bitte weniger oder kleinere Dateien auf einmal senden.',
     uploadExpired: 'Eine angehängte Datei liegt nicht mehr auf dem Server bereit (Uploads werden 24 Stunden aufbewahrt). Hängen Sie sie erneut an.',
+    fieldsToFix: '{{count}} Felder sind zu korrigieren: Jedes sagt, was zu ändern ist.',
     outOfRange: 'Diesen Wert misst kein Gerät: Geben Sie einen Wert zwischen {{min}} und {{max}} ein.',
     conflict: 'Jemand anderes hat das inzwischen geändert. Laden Sie die Seite neu, um die Änderung zu sehen, und versuchen Sie es dann erneut.',
     tooManyFiles: 'Bitte höchstens {{max}} Fotos anhängen.',

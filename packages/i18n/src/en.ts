@@ -436,6 +436,7 @@ export const en = {
     fileNameInvalid: 'The file name "{{name}}" contains a path or control characters. Choose the file itself.',
     requestTooLarge: 'The request is larger than {{mb}} MB and was not accepted. Send fewer or smaller files at a time.',
     uploadExpired: 'An attached file is no longer waiting on the server (uploads are kept for 24 hours). Attach it again.',
+    fieldsToFix: '{{count}} fields need correcting: each says what to change.',
     outOfRange: 'No instrument reads this: enter a value between {{min}} and {{max}}.',
     conflict: 'Someone else changed this in the meantime. Reload the page to see their change, then try again.',
     tooManyFiles: 'Attach at most {{max}} photos.',

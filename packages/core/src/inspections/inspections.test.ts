@@ -130,13 +130,20 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
     const { tech, base } = await device(3);
     const before = await counts();
     const cases: [() => Promise<unknown>, Record<string, string>][] = [
-      [() => tech.inspections.record({ ...base, values: { equipment_leakage: 'viel' } }), { 'm.equipment_leakage': 'This value is not valid.' }],
-      [() => tech.inspections.record({ ...base, values: { equipment_leakage: '-3' } }), { 'm.equipment_leakage': 'No instrument reads this: enter a value between 0 and 100000.' }],
+      [() => tech.inspections.record({ ...base, values: { ...good, equipment_leakage: 'viel' } }), { 'm.equipment_leakage': 'This value is not valid.' }],
+      [() => tech.inspections.record({ ...base, values: { ...good, equipment_leakage: '-3' } }), { 'm.equipment_leakage': 'No instrument reads this: enter a value between 0 and 100000.' }],
       [() => tech.inspections.record({ ...base, performedOn: '2999-01-01' }), { performedOn: 'The date cannot be in the future.' }],
       [() => tech.inspections.record({ ...base, testInstrumentId: undefined, values: good }), { testInstrumentId: 'Choose the test instrument you measured with.' }],
       [() => tech.inspections.record({ ...base, values: { ...good, applied_part_leakage: '80' }, lock: true, lockReason: '' }), { lockReason: 'Enter at least 3 characters.' }],
     ];
     for (const [call, fieldErrors] of cases) expect((await rejection(call())).fieldErrors).toEqual(fieldErrors);
+    // Everything wrong with the form in one answer, not one field per try.
+    const several = await rejection(tech.inspections.record({ ...base, values: { ...good, equipment_leakage: 'viel', insulation: '-3' }, text: '' }));
+    expect(several.message).toBe('2 fields need correcting: each says what to change.');
+    expect(several.fieldErrors).toEqual({
+      'm.equipment_leakage': 'This value is not valid.',
+      'm.insulation': 'No instrument reads this: enter a value between 0 and 10000.',
+    });
     const uncalibrated = await rejection(tech.inspections.record({ ...base, values: good, testInstrumentId: await app.instrumentId(false) }));
     // The date as the app shows dates to the person (7 Nov 2026, 07.11.2026), never as stored (2026-11-07).
     expect(uncalibrated.fieldErrors?.testInstrumentId).toMatch(/^Metrax PM 3000 \(PM3-0099812\) was due for calibration on \d{1,2} [A-Z][a-z]{2} \d{4}: measurements with it are not valid/);
@@ -163,7 +170,6 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
     expect(empty.code).toBe('BAD_REQUEST');
     expect(empty.message).toMatch(/^Eine bestandene Prüfung braucht alle Prüfschritte und Messwerte des Formulars/);
     expect(empty.fieldErrors).toEqual({
-      _: empty.message,
       'm.visual': needed,
       'm.protective_earth': needed,
       'm.insulation': needed,
@@ -174,7 +180,6 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
     // Some values typed, no instrument: what is missing and the instrument, in one answer.
     const partial = await rejection(tech.inspections.record({ ...base, testInstrumentId: undefined, values: { visual: 'pass', insulation: '50', equipment_leakage: '80', applied_part_leakage: '10' } }), 'de');
     expect(partial.fieldErrors).toEqual({
-      _: empty.message,
       'm.protective_earth': needed,
       'm.functional': needed,
       testInstrumentId: 'Wählen Sie das Prüfgerät, mit dem Sie gemessen haben.',
@@ -185,7 +190,7 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
     // The same through the phone form (multipart), as the page posts it.
     const fd = new FormData();
     for (const [k, v] of Object.entries({ deviceId: base.deviceId, inspectionTypeId: base.inspectionTypeId, performedOn: base.performedOn, result: 'passed', 'm.visual': 'pass' })) fd.set(k, v);
-    expect(Object.keys((await rejection(tech.inspections.record(fd))).fieldErrors ?? {})).toEqual(['_', 'm.protective_earth', 'm.insulation', 'm.equipment_leakage', 'm.applied_part_leakage', 'm.functional']);
+    expect(Object.keys((await rejection(tech.inspections.record(fd))).fieldErrors ?? {})).toEqual(['m.protective_earth', 'm.insulation', 'm.equipment_leakage', 'm.applied_part_leakage', 'm.functional']);
     expect(await counts()).toEqual(before);
     expect(await obligation(detail.device.id, type.id)).toEqual(obligationBefore);
 

@@ -9,7 +9,7 @@ import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';
 import { takeStaged, uploadIds } from '../files/staged.server.js';
 import { appendEntry, earlierSubmission } from '../logbook/append.server.js';
 import { writeLock } from '../lockout/lock.server.js';
-import { AppError, badInput, notFound } from '../trpc/errors.js';
+import { AppError, badInput, notFound, refuseFields, type FieldRefusal } from '../trpc/errors.js';
 import { isoDate, uploadedFile as blob } from '../trpc/schemas.js';
 import { nextDueDate, today } from './due.js';
 import { evaluateForm, resultProblems, risesAgainst } from './forms.js';
@@ -99,18 +99,6 @@ async function usableInstrument(db: Kysely<Database>, id: string, performedOn: s
   return instrument;
 }
 
-/**
- * Several fields refused at once, each with its translated message at its field; the first issue (no field) is
- * what the form says at the top. Raised as a zod error so the error formatter translates it like any other.
- */
-function refuseFields(summary: MessageKey, fields: [field: string, key: MessageKey][]): TRPCError {
-  const refused = z.any().superRefine((_, ctx) => {
-    ctx.addIssue({ code: 'custom', path: [], message: summary });
-    for (const [field, key] of fields) ctx.addIssue({ code: 'custom', path: field.split('.'), message: key });
-  });
-  return new TRPCError({ code: 'BAD_REQUEST', cause: refused.safeParse(null).error });
-}
-
 /** The numbers measured at the last inspection of this type on this device: the form shows them and flags a rise. */
 export async function previousValues(db: Kysely<Database>, deviceId: string, inspectionTypeId: string) {
   const last = await lastOfType.first(db, { deviceId, inspectionTypeId });
@@ -163,26 +151,24 @@ export async function recordInspection(services: Services, user: SessionUser, in
     protectionClass: device.protection_class,
     appliedPart: device.applied_part,
   });
-  const invalidKey = evaluation.invalid[0];
-  if (invalidKey) throw badInput('errors.invalid', {}, `m.${invalidKey}`);
-  const outOfRange = evaluation.outOfRange[0];
-  if (outOfRange) throw badInput('errors.outOfRange', { min: outOfRange.range.min ?? '−∞', max: outOfRange.range.max ?? '∞' }, `m.${outOfRange.key}`);
   const measured = evaluation.measurements.some((m) => m.value_number !== null);
   const instrumentMissing = measured && !input.testInstrumentId;
   // A passed inspection rests on the form's checks: every one of them filled in. A failed one needs its reason.
   const problems = resultProblems(type.form, input.values, { protectionClass: device.protection_class, appliedPart: device.applied_part }, input.result, input.text);
-  if (problems.missing.length)
-    throw refuseFields('inspection.incompleteForPassed', [
-      ...problems.missing.map((key): [string, MessageKey] => [`m.${key}`, 'inspection.requiredForPassed']),
-      ...(instrumentMissing ? [['testInstrumentId', 'inspection.instrumentRequired'] as [string, MessageKey]] : []),
-    ]);
-  if (instrumentMissing) throw badInput('inspection.instrumentRequired', {}, 'testInstrumentId');
-  if (problems.reasonMissing) throw badInput('inspection.failedNeedsReason', {}, 'text');
-  const instrument = input.testInstrumentId ? await usableInstrument(db, input.testInstrumentId, input.performedOn, locale) : null;
   const result = evaluation.failures.length > 0 ? 'failed' : input.result;
   const lockNow = result === 'failed' && input.lock;
+  // Every refused field at once: the technician at the device corrects the form in one go.
+  const refused: FieldRefusal[] = [
+    ...evaluation.invalid.map((key): FieldRefusal => ({ field: `m.${key}`, key: 'errors.invalid' })),
+    ...evaluation.outOfRange.map(({ key, range }): FieldRefusal => ({ field: `m.${key}`, key: 'errors.outOfRange', params: { min: range.min ?? '−∞', max: range.max ?? '∞' } })),
+    ...problems.missing.map((key): FieldRefusal => ({ field: `m.${key}`, key: 'inspection.requiredForPassed' })),
+    ...(instrumentMissing ? [{ field: 'testInstrumentId', key: 'inspection.instrumentRequired' } as const] : []),
+    ...(problems.reasonMissing ? [{ field: 'text', key: 'inspection.failedNeedsReason' } as const] : []),
+    ...(lockNow && (input.lockReason?.length ?? 0) < 3 ? [{ field: 'lockReason', key: 'errors.tooShort', params: { min: 3 } } as const] : []),
+  ].filter((r, i, all) => all.findIndex((o) => o.field === r.field) === i);
+  if (refused.length) throw refuseFields(refused, problems.missing.length ? 'inspection.incompleteForPassed' : undefined);
+  const instrument = input.testInstrumentId ? await usableInstrument(db, input.testInstrumentId, input.performedOn, locale) : null;
   if (lockNow && device.status === 'locked') throw new AppError('CONFLICT', 'errors.deviceLocked');
-  if (lockNow && (input.lockReason?.length ?? 0) < 3) throw badInput('errors.tooShort', { min: 3 }, 'lockReason');
 
   const previous = await previousValues(db, device.id, type.id);
   const rises = risesAgainst(type.form, previous ? (previous.values as Record<string, number | null>) : {}, evaluation.measurements);

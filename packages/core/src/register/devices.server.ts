@@ -9,7 +9,7 @@ import { today } from '../inspections/due.js';
 import { refreshObligations } from '../inspections/obligations.server.js';
 import { onlyType } from '../inspections/types.server.js';
 import { appendEntry } from '../logbook/append.server.js';
-import { AppError, badInput, notFound } from '../trpc/errors.js';
+import { AppError, badInput, notFound, refuseFields, type FieldRefusal } from '../trpc/errors.js';
 import { isoDate } from '../trpc/schemas.js';
 import { acquiredNotAfterCommissioning, checkedDeviceFields, deviceColumns, deviceFields, type DeviceFields } from './device-fields.js';
 import { historyOf, recordChanges, type Shown } from './history.server.js';
@@ -52,7 +52,8 @@ async function inventoryTaken(db: Db, inventoryNumber: string, exceptId?: string
   if (exceptId) q = q.where('id', '!=', exceptId);
   return (await q.executeTakeFirst()) !== undefined;
 }
-const inventoryTakenError = (n: string) => badInput('register.errors.inventoryTaken', { number: n }, 'inventoryNumber');
+const inventoryTakenRefusal = (n: string): FieldRefusal => ({ field: 'inventoryNumber', key: 'register.errors.inventoryTaken', params: { number: n } });
+const inventoryTakenError = (n: string) => refuseFields([inventoryTakenRefusal(n)]);
 
 /**
  * The unique constraint on inventory_number is case-sensitive: inside the writing transaction, check again without
@@ -68,13 +69,19 @@ export async function claimInventoryNumber(trx: Transaction<Database>, inventory
   if (await inventoryTaken(trx, inventoryNumber, exceptId)) throw inventoryTakenError(inventoryNumber);
 }
 
-/** The checks of the non-location fields that need the database or today's date. Returns the model's name. */
+/**
+ * The checks of the non-location fields that need the database or today's date, every refused field at once.
+ * Returns the model's name.
+ */
 async function checkFields(db: Db, f: Omit<DeviceFields, 'siteId' | 'departmentId' | 'roomId'>, day: string, exceptId?: string) {
-  if (await inventoryTaken(db, f.inventoryNumber, exceptId)) throw inventoryTakenError(f.inventoryNumber);
   const model = await db.selectFrom('device_models').select(['id', 'name']).where('id', '=', f.modelId).executeTakeFirst();
-  if (!model) throw badInput('register.errors.unknownModel', {}, 'modelId');
-  if (f.commissionedOn && f.commissionedOn > day) throw badInput('errors.dateInFuture', {}, 'commissionedOn');
-  if (f.acquiredYear !== undefined && f.acquiredYear > Number(day.slice(0, 4))) throw badInput('register.errors.yearInFuture', {}, 'acquiredYear');
+  const refused: FieldRefusal[] = [
+    ...((await inventoryTaken(db, f.inventoryNumber, exceptId)) ? [inventoryTakenRefusal(f.inventoryNumber)] : []),
+    ...(model ? [] : [{ field: 'modelId', key: 'register.errors.unknownModel' } as const]),
+    ...(f.commissionedOn && f.commissionedOn > day ? [{ field: 'commissionedOn', key: 'errors.dateInFuture' } as const] : []),
+    ...(f.acquiredYear !== undefined && f.acquiredYear > Number(day.slice(0, 4)) ? [{ field: 'acquiredYear', key: 'register.errors.yearInFuture' } as const] : []),
+  ];
+  if (refused.length || !model) throw refuseFields(refused);
   return model;
 }
 

@@ -131,6 +131,10 @@ describe.each(testDialects)('register devices on %s', (dialect) => {
       expect(r.code, field).toBe('BAD_REQUEST');
       expect(r.fieldErrors?.[field], JSON.stringify(over)).toBe(message);
     }
+    // Everything the register's rules refuse, in one answer.
+    const several = await rejection(manager.register.createDevice(fields({ inventoryNumber: 'MT-ÄÖ-1', commissionedOn: '2026-11-23', modelId: 'no-such-model' }) as never), 'de');
+    expect(several.message).toBe('3 Felder sind zu korrigieren: Jedes sagt, was zu ändern ist.');
+    expect(Object.keys(several.fieldErrors ?? {}).sort()).toEqual(['commissionedOn', 'inventoryNumber', 'modelId']);
     expect(await counts()).toEqual(before);
   });
 

@@ -17,6 +17,7 @@ export function describeError(error: unknown, t: Translate): DescribedError {
   const err = error instanceof TRPCError ? error : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', cause: error });
   if (err instanceof AppError) {
     const message = t(err.key, err.params);
+    if (err.fields.length) return { code: err.code, message, fieldErrors: Object.fromEntries(err.fields.map((f) => [f.field, t(f.key, f.params)])) };
     return { code: err.code, message, fieldErrors: err.field ? { [err.field]: message } : null };
   }
   if (err.cause instanceof ZodError) {
