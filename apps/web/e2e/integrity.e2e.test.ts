@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { sql } from 'kysely';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,26 @@ describe('logbook integrity', () => {
     await Promise.all([page.waitForURL(/started=1/), page.click('form[action="?/start"] button')]);
     await page.waitForSelector('td .ok', { timeout: 30_000 });
     expect(await page.textContent('tbody tr:first-child')).toContain('alle Ketten intakt');
+
+    // The check's seal: shown in groups of four, downloadable as text, and compared when pasted back.
+    const seal = (await page.getAttribute('code.seal', 'data-seal'))!;
+    expect(seal).toMatch(/^[0-9a-f]{64}$/);
+    expect((await page.textContent('code.seal'))!.replace(/\s/g, '')).toBe(seal);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[download^="logbook-seal-"]')]);
+    const sealFile = (await readFile((await download.path())!, 'utf8'));
+    expect(sealFile).toContain(`Seal: ${seal}`);
+    const compare = async (text: string) => {
+      await page.fill('#seal-text', text);
+      await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('form[action="?/compare"] button')]);
+    };
+    await compare(sealFile);
+    await expect.poll(() => page.textContent('form[action="?/compare"] [role=status]')).toContain('Das Siegel stimmt:');
+    // A seal typed from paper with one character wrong.
+    await compare(sealFile.replace(/Seal: ([0-9a-f])/, (_m, c: string) => `Seal: ${c === '0' ? '1' : '0'}`));
+    await expect.poll(() => page.textContent('form[action="?/compare"] [role=status]')).toContain('Das Siegel stimmt nicht');
+    await compare('irgendein Text');
+    await expect.poll(() => page.textContent('#seal-text-error')).toContain('Das ist kein Siegel');
+    expect(await page.getAttribute('#seal-text', 'aria-invalid')).toBe('true');
 
     // Behind the application's back: the trigger that refuses updates is dropped and an entry rewritten.
     const { db, dialect, close } = server.openDb();

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { sql, type Kysely } from 'kysely';
 import sharp from 'sharp';
 import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
@@ -112,3 +113,23 @@ export async function jpegWithGps(): Promise<Uint8Array> {
 }
 
 export const photo = (bytes: Uint8Array, name = 'protocol.jpg') => new File([bytes as BlobPart], name, { type: 'image/jpeg' });
+
+/**
+ * Runs statements on the logbook the application can never run (an attacker with the database file or its
+ * password): the append-only triggers are off around them.
+ */
+export async function behindTheBack(db: Kysely<any>, dialect: Dialect, statements: () => Promise<unknown>) {
+  if (dialect === 'postgres') {
+    await sql`alter table logbook_entries disable trigger logbook_no_update`.execute(db);
+    await statements();
+    await sql`alter table logbook_entries enable trigger logbook_no_update`.execute(db);
+  } else {
+    await sql`drop trigger logbook_no_update`.execute(db);
+    await sql`drop trigger logbook_no_delete`.execute(db);
+    await statements();
+    await sql`create trigger logbook_no_update before update on logbook_entries
+      begin select raise(abort, 'logbook entries are append-only'); end`.execute(db);
+    await sql`create trigger logbook_no_delete before delete on logbook_entries
+      begin select raise(abort, 'logbook entries are append-only'); end`.execute(db);
+  }
+}

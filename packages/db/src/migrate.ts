@@ -10,6 +10,7 @@ import * as m0008 from './migrations/0008_personal_data.js';
 import * as m0009 from './migrations/0009_shared_state.js';
 import * as m0010 from './migrations/0010_access_log_subjects.js';
 import * as m0011 from './migrations/0011_unknown_sign_in_failures.js';
+import * as m0012 from './migrations/0012_logbook_seals.js';
 import type { Database } from './tables/index.js';
 
 // A static provider: Kysely's FileMigrationProvider cannot import .ts under vitest and does not survive bundling.
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009_shared_state': m0009,
   '0010_access_log_subjects': m0010,
   '0011_unknown_sign_in_failures': m0011,
+  '0012_logbook_seals': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

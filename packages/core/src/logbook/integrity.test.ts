@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
-import { createTestApp, rejection, type TestApp } from '../testing.js';
+import { behindTheBack, createTestApp, rejection, type TestApp } from '../testing.js';
 import { entryHash, GENESIS_HASH } from './chain.js';
 import { verifyChain, type StoredEntry } from './verify.js';
 import { verifyAllChains, verifyDevice } from './verify.server.js';
@@ -62,20 +62,6 @@ describe.each(testDialects)('logbook integrity on %s', (dialect) => {
   afterAll(() => app.close());
   const db = () => app.services.db;
 
-  /** Runs an UPDATE the application can never run: the append-only trigger is switched off around it. */
-  async function behindTheBack(statement: ReturnType<typeof sql>) {
-    if (dialect === 'postgres') {
-      await sql`alter table logbook_entries disable trigger logbook_no_update`.execute(db());
-      await statement.execute(db());
-      await sql`alter table logbook_entries enable trigger logbook_no_update`.execute(db());
-    } else {
-      await sql`drop trigger logbook_no_update`.execute(db());
-      await statement.execute(db());
-      await sql`create trigger logbook_no_update before update on logbook_entries
-        begin select raise(abort, 'logbook entries are append-only'); end`.execute(db());
-    }
-  }
-
   it('verifies every chain of the demo hospital', async () => {
     const entries = Number((await db().selectFrom('logbook_entries').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const devices = Number((await db().selectFrom('devices').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
@@ -100,7 +86,7 @@ describe.each(testDialects)('logbook integrity on %s', (dialect) => {
     await expect(db().updateTable('logbook_entries').set({ result: 'passed' }).where('id', '=', target.id).execute()).rejects.toThrow(/append-only/);
     expect(await verifyDevice(db(), target.device_id)).toMatchObject({ ok: true });
 
-    await behindTheBack(sql`update logbook_entries set result = ${'passed'}, text = ${'alles gut'} where id = ${target.id}`);
+    await behindTheBack(db(), dialect, () => sql`update logbook_entries set result = ${'passed'}, text = ${'alles gut'} where id = ${target.id}`.execute(db()));
     expect(await verifyDevice(db(), target.device_id)).toMatchObject({ ok: false, entryId: target.id, seq: target.seq, reason: 'content' });
 
     const admin = await app.as('admin');
@@ -199,15 +185,15 @@ describe.each(testDialects)('logbook integrity on %s', (dialect) => {
 
 describe('npm run verify-logbook', () => {
   it('exits 0 on an intact register and 1 naming the broken entry after tampering (SQLite file in DATA_DIR)', async () => {
-    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { execFile } = await import('node:child_process');
     const { startApp } = await import('../services.server.js');
     const dataDir = mkdtempSync(join(tmpdir(), 'medreg-verify-'));
-    const run = () =>
+    const run = (...args: string[]) =>
       new Promise<{ code: number; out: string }>((resolve) =>
-        execFile('npm', ['run', '-s', 'verify-logbook'], { cwd: join(import.meta.dirname, '../..'), env: { ...process.env, DATA_DIR: dataDir, INIT_CWD: '' } }, (err, stdout) =>
+        execFile('npm', ['run', '-s', 'verify-logbook', ...(args.length ? ['--', ...args] : [])], { cwd: join(import.meta.dirname, '../..'), env: { ...process.env, DATA_DIR: dataDir, INIT_CWD: '' } }, (err, stdout) =>
           resolve({ code: err ? Number((err as { code?: number }).code) : 0, out: stdout }),
         ),
       );
@@ -219,6 +205,18 @@ describe('npm run verify-logbook', () => {
       const intact = await run();
       expect(intact.out).toMatch(/All chains intact\./);
       expect(intact.code).toBe(0);
+      // The seal to keep, and a comparison with it (and with one that is not this register's).
+      const seal = /MedReg logbook seal\n[\s\S]*?Seal: [0-9a-f]{64}\n/.exec(intact.out)?.[0];
+      expect(seal).toBeDefined();
+      const sealFile = join(dataDir, 'kept-seal.txt');
+      writeFileSync(sealFile, seal!);
+      const same = await run('--seal', sealFile);
+      expect(same.out).toMatch(/The seal of \S+ matches/);
+      expect(same.code).toBe(0);
+      writeFileSync(sealFile, seal!.replace(/Seal: [0-9a-f]/, (m) => (m.endsWith('0') ? `${m.slice(0, -1)}1` : `${m.slice(0, -1)}0`)));
+      const other = await run('--seal', sealFile);
+      expect(other.out).toMatch(/does NOT match/);
+      expect(other.code).toBe(1);
 
       const reopened = await startApp({ dataDir, baseUrl: 'http://localhost:3000', seedDemo: false, authSecret: 'x'.repeat(32) });
       await sql`drop trigger logbook_no_update`.execute(reopened.services.db);

@@ -141,6 +141,7 @@ export const procedurePolicy: Record<string, Access> = {
 
   'integrity.status': management,
   'integrity.start': management,
+  'integrity.compareSeal': management,
 
   'sessions.list': { roles: everyone, note: 'one’s own sessions' },
   'sessions.revoke': { roles: everyone, note: 'one’s own sessions' },

@@ -88,4 +88,7 @@ export interface ChainCheckTable {
   entries: number;
   broken: number;
   findings: string | null;
+  /** The logbooks as they stood then are sealed by `seal` (null: a check from before seals, or not finished). */
+  sealed_at: string | null;
+  seal: string | null;
 }

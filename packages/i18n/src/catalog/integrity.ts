@@ -35,6 +35,22 @@ export const en = {
     link: 'The entry does not follow the one before it: an entry was removed, inserted or re-written.',
     sequence: 'The numbering has a gap: an entry is missing.',
   },
+  seal: {
+    title: 'Seal of the latest check',
+    intro:
+      'The chains show an entry changed in place. Someone with direct access to the database could still rewrite a whole logbook, fingerprints included, or remove its latest entries. Keep the seal of a check outside this application: print it, or file the text file in your document management. Compared later, it shows whether anything recorded before its time was changed, removed or added since.',
+    covers: 'Covers every entry recorded up to {{at}} ({{devices}} devices).',
+    code: 'Seal',
+    download: 'Download the seal (text file)',
+    compareTitle: 'Compare with a kept seal',
+    compareLabel: 'The seal’s text',
+    compareHint: 'Paste the text file’s content, or type the lines “Sealed at” and “Seal” from the printout.',
+    compare: 'Compare',
+    matches: 'The seal matches: nothing recorded up to {{at}} was changed, removed or added since ({{devices}} devices).',
+    differs:
+      'The seal does not match: entries recorded up to {{at}} were changed, removed or added since the seal was made. If the latest check finds every chain intact, whole chains were rewritten or their latest entries removed.',
+    unreadable: 'This is not a seal: it needs the line “Sealed at: …” and the 64 characters after “Seal:”.',
+  },
   whatNow:
     'A broken chain means the database was changed outside the application. Keep the database file untouched, restore the last backup next to it for comparison, and inform the device officer and the data protection officer.',
 } as const;
@@ -72,6 +88,22 @@ export const de: Widen<typeof en> = {
     content: 'Der Eintrag wurde nach dem Schreiben geändert (sein Inhalt passt nicht mehr zu seinem Fingerabdruck).',
     link: 'Der Eintrag folgt nicht auf den vorigen: Ein Eintrag wurde entfernt, eingefügt oder neu geschrieben.',
     sequence: 'Die Nummerierung hat eine Lücke: Ein Eintrag fehlt.',
+  },
+  seal: {
+    title: 'Siegel der letzten Prüfung',
+    intro:
+      'Die Ketten zeigen einen Eintrag, der an Ort und Stelle geändert wurde. Wer direkt auf die Datenbank zugreift, könnte aber ein ganzes Medizinproduktebuch samt Fingerabdrücken neu schreiben oder seine letzten Einträge entfernen. Bewahren Sie das Siegel einer Prüfung außerhalb dieser Anwendung auf: ausgedruckt oder als Textdatei in Ihrem Dokumentenmanagement. Später verglichen zeigt es, ob seitdem etwas geändert, entfernt oder hinzugefügt wurde, das vor seinem Zeitpunkt erfasst war.',
+    covers: 'Umfasst jeden bis {{at}} erfassten Eintrag ({{devices}} Geräte).',
+    code: 'Siegel',
+    download: 'Siegel herunterladen (Textdatei)',
+    compareTitle: 'Mit einem aufbewahrten Siegel vergleichen',
+    compareLabel: 'Text des Siegels',
+    compareHint: 'Fügen Sie den Inhalt der Textdatei ein oder tippen Sie die Zeilen „Sealed at“ und „Seal“ vom Ausdruck ab.',
+    compare: 'Vergleichen',
+    matches: 'Das Siegel stimmt: Nichts, was bis {{at}} erfasst war, wurde seitdem geändert, entfernt oder hinzugefügt ({{devices}} Geräte).',
+    differs:
+      'Das Siegel stimmt nicht: Bis {{at}} erfasste Einträge wurden seit dem Siegel geändert, entfernt oder hinzugefügt. Findet die letzte Prüfung alle Ketten intakt, wurden ganze Ketten neu geschrieben oder ihre letzten Einträge entfernt.',
+    unreadable: 'Das ist kein Siegel: Es braucht die Zeile „Sealed at: …“ und die 64 Zeichen nach „Seal:“.',
   },
   whatNow:
     'Eine gebrochene Kette bedeutet, dass die Datenbank außerhalb der Anwendung verändert wurde. Lassen Sie die Datenbankdatei unverändert, stellen Sie die letzte Sicherung zum Vergleich daneben wieder her und informieren Sie den Beauftragten für Medizinproduktesicherheit und den Datenschutzbeauftragten.',

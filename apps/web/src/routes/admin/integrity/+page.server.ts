@@ -22,4 +22,13 @@ export const actions: Actions = {
     }
     redirect(303, started ? '/admin/integrity?started=1' : '/admin/integrity');
   },
+  /** A seal kept outside the application, pasted or typed back: does the logbook still give it? */
+  compare: async ({ locals, request }) => {
+    const text = String((await request.formData()).get('text') ?? '');
+    try {
+      return { compared: await locals.api.integrity.compareSeal({ text }) };
+    } catch (e) {
+      return failFrom(e, locals.t, { text });
+    }
+  },
 };
