@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desktop, launchChromium, mainPass, openAs, phone, startServer, type Server } from './harness.js';
 
 /**
- * Every page through axe-core (Deque's rules for WCAG 2.1 A and AA: names of controls and links, contrast,
- * landmarks, ARIA used as specified, language), as the people who use it: the admin sees every page (on a desktop),
+ * Every page through axe-core (Deque's rules for WCAG 2.1 A and AA and 2.2 AA: names of controls and links,
+ * contrast, landmarks, ARIA used as specified, language, target sizes; and its best practices: one main landmark,
+ * headings in order, content inside landmarks), as the people who use it: the admin sees every page (on a desktop),
  * the technician the pages a phone lays out differently, the nurse the device page as she gets it after a scan, and
  * anyone the login page (both sizes).
  * axe runs inside the page through the DevTools protocol (the app's CSP allows no injected script), from the
@@ -27,7 +28,7 @@ async function violations(page: Page): Promise<string[]> {
   await page.evaluate(axeSource);
   const found = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Violation[] }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] }, resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
   });
   return found.map(
@@ -69,7 +70,7 @@ const sizes = [
   { name: 'phone', size: phone, locale: 'en-GB' },
 ] as const;
 
-describe.runIf(mainPass)('accessibility (axe-core, WCAG 2.1 AA)', () => {
+describe.runIf(mainPass)('accessibility (axe-core, WCAG 2.2 AA and best practices)', () => {
   it('every page as the admin, in German on a desktop', async () => {
     const page = await openAs(await context(desktop, 'de-DE'), server.baseUrl, 'admin@demo.medreg', '/devices');
     const device = await firstLink(page, '/devices?q=MT-10005', /^\/d\/[^/]+$/);

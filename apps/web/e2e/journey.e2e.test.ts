@@ -213,12 +213,19 @@ describe('every page at phone and desktop size', () => {
       expect(await sideways(page), `${path} scrolls sideways`).toBeLessThanOrEqual(0);
       await shot(page, `${name}-${label}-page`);
     }
-    // Language switch keeps the page and flips every text.
+    // Language switch keeps the page, what was typed into it, and flips every text and the document's language.
     const before = await page.textContent('h1');
-    await Promise.all([page.waitForLoadState('load'), page.click('header form[action="/locale"] button')]);
+    const lang = await page.getAttribute('html', 'lang');
+    await page.fill('#q', 'Perfusor halb getippt');
+    await page.click('header form[action="/locale"] button');
+    await expect.poll(() => page.textContent('h1')).not.toBe(before);
     expect(new URL(page.url()).pathname).toBe('/labels');
-    expect(await page.textContent('h1')).not.toBe(before);
     expect(['QR-Etiketten', 'QR labels']).toContain(await page.textContent('h1'));
+    expect(await page.getAttribute('html', 'lang')).toBe(lang === 'de' ? 'en' : 'de');
+    expect(await page.inputValue('#q')).toBe('Perfusor halb getippt');
+    // A new page load says the chosen language too.
+    await page.reload();
+    expect(await page.getAttribute('html', 'lang')).toBe(lang === 'de' ? 'en' : 'de');
     // Signing out ends the session: the device page asks for a login again.
     await Promise.all([page.waitForURL(/\/login/), page.click('header form[action="/logout"] button')]);
     await page.goto(device);
