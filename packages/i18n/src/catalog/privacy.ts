@@ -38,7 +38,7 @@ export const en = {
   confirmationMismatch: 'That is not this person’s e-mail address; type it exactly to confirm.',
   log: {
     title: 'Access log',
-    intro: 'Who viewed or exported whose personal data. Rows older than {{days}} days are deleted every hour (ACCESS_LOG_RETENTION_DAYS).',
+    intro: 'Who viewed or exported whose personal data, and which administrator changed, blocked or reset whose account. Rows older than {{days}} days are deleted every hour (ACCESS_LOG_RETENTION_DAYS).',
     reader: 'Reader (name or e-mail)',
     subject: 'Whose data (name or e-mail)',
     from: 'From',
@@ -116,7 +116,7 @@ export const de: Widen<typeof en> = {
   confirmationMismatch: 'Das ist nicht die E-Mail-Adresse dieser Person; geben Sie sie zur Bestätigung genau ein.',
   log: {
     title: 'Zugriffsprotokoll',
-    intro: 'Wer wessen personenbezogene Daten angesehen oder exportiert hat. Einträge, die älter als {{days}} Tage sind, werden stündlich gelöscht (ACCESS_LOG_RETENTION_DAYS).',
+    intro: 'Wer wessen personenbezogene Daten angesehen oder exportiert hat und welche Administratorin oder welcher Administrator wessen Konto geändert, gesperrt oder zurückgesetzt hat. Einträge, die älter als {{days}} Tage sind, werden stündlich gelöscht (ACCESS_LOG_RETENTION_DAYS).',
     reader: 'Lesende Person (Name oder E-Mail)',
     subject: 'Wessen Daten (Name oder E-Mail)',
     from: 'Von',

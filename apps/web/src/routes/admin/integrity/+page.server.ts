@@ -26,7 +26,7 @@ export const actions: Actions = {
   compare: async ({ locals, request }) => {
     const text = String((await request.formData()).get('text') ?? '');
     try {
-      return { compared: await locals.api.integrity.compareSeal({ text }) };
+      return { compared: await locals.api.integrity.compareSeal({ text }), values: { text } };
     } catch (e) {
       return failFrom(e, locals.t, { text });
     }
