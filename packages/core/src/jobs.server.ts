@@ -3,6 +3,7 @@ import { purgeStaged } from './files/staged.server.js';
 import { createMailer, sendWeeklyDigests, type SmtpConfig } from './inspections/digest.server.js';
 import { today } from './inspections/due.js';
 import { snapshotCompliance } from './inspections/due-list.server.js';
+import { weeklyChainCheck } from './logbook/check.server.js';
 import { purgeAccessLog } from './users/access-log.server.js';
 import { forgetUnknownFailures } from './users/auth-hooks.server.js';
 import { DEFAULT_ACCESS_LOG_RETENTION_DAYS } from './users/personal-data.js';
@@ -24,8 +25,9 @@ export interface Jobs {
 /**
  * Background work of the server, once at start and then hourly: today's compliance snapshot (the chart on the
  * due list), removing staged uploads nobody saved, deleting access log rows past their retention and wrong passwords
- * of unknown addresses past the lockout, and the weekly e-mail digest. Each job fails alone and is logged; none can
- * take the process down. The timer does not keep the process alive.
+ * of unknown addresses past the lockout, a check of every logbook chain with its seal when none began within a week,
+ * and the weekly e-mail digest. Each job fails alone and is logged; none can take the process down. The timer does
+ * not keep the process alive.
  */
 export function startJobs(services: Services, options: JobOptions = {}): Jobs {
   const mailer = options.smtp ? createMailer(options.smtp) : null;
@@ -42,6 +44,8 @@ export function startJobs(services: Services, options: JobOptions = {}): Jobs {
     ['file store leftovers', async () => services.files.sweep(86_400_000)],
     ['access log retention', () => purgeAccessLog(services.db, services.now(), options.accessLogRetentionDays ?? DEFAULT_ACCESS_LOG_RETENTION_DAYS)],
     ['wrong passwords of unknown addresses', () => forgetUnknownFailures(services.db, services.now())],
+    // The chains checked and the logbooks sealed at least weekly, without anyone having to remember it.
+    ['weekly logbook check', () => weeklyChainCheck(services)],
   ];
   if (mailer) jobs.push(['weekly digest', () => sendWeeklyDigests(services, mailer, services.now())]);
 

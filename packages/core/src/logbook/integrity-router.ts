@@ -1,18 +1,9 @@
 import { z } from 'zod';
-import type { Services } from '../context.js';
 import { badInput } from '../trpc/errors.js';
 import { allow, router } from '../trpc/init.js';
 import { parseSeal, sealText } from './seal.js';
-import { compareSeal, verifyAllChains, type ChainFinding } from './verify.server.js';
-
-const BOARD = 'chain-check';
-type Progress = { done: number; total: number };
-
-/**
- * The check some process of the app is running, from the progress board (a check whose process stopped stops
- * reporting). One at a time; the admin page polls its progress.
- */
-const runningCheck = (services: Services): Progress | null => services.progress.running<Progress>(BOARD)[0] ?? null;
+import { runningCheck, startChainCheck } from './check.server.js';
+import { compareSeal, type ChainFinding } from './verify.server.js';
 
 const managers = () => allow('admin', 'manager');
 
@@ -46,23 +37,7 @@ export const integrityRouter = router({
   }),
 
   /** Starts a check in the background (a million entries take a while) unless one is running; answers at once. */
-  start: managers().mutation(({ ctx }) => {
-    const { services } = ctx;
-    if (runningCheck(services)) return { started: false };
-    let id: string | null = null;
-    // onStart reports before verifyAllChains first waits: a second start, here or elsewhere, sees this one.
-    void verifyAllChains(services.db, {
-      startedBy: ctx.user.id,
-      now: services.now,
-      onStart: (checkId) => services.progress.write(BOARD, (id = checkId), { done: 0, total: 0 }),
-      onProgress: (done, total) => id && services.progress.write(BOARD, id, { done, total }),
-    })
-      .catch((err: unknown) => console.error('logbook chain check failed', err))
-      .finally(() => {
-        if (id) services.progress.remove(BOARD, id);
-      });
-    return { started: true };
-  }),
+  start: managers().mutation(({ ctx }) => ({ started: startChainCheck(ctx.services, ctx.user.id).started })),
 
   /**
    * Compares the logbooks with a seal kept outside the application (its text, as downloaded or typed from paper):

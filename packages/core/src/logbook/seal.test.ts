@@ -3,7 +3,9 @@ import { createDb, type Database } from '@medreg/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import { behindTheBack, createTestApp, type TestApp } from '../testing.js';
+import { startJobs } from '../jobs.server.js';
 import { appendEntry } from './append.server.js';
+import { weeklyChainCheck } from './check.server.js';
 import { entryHash } from './chain.js';
 import { headAt, parseSeal, sealText, sealer } from './seal.js';
 import { compareSeal, loadChains, verifyAllChains } from './verify.server.js';
@@ -150,5 +152,26 @@ describe.each(testDialects)('the logbook seal on %s', (dialect) => {
     await behindTheBack(db(), dialect, () => sql`delete from logbook_entries where id = ${last.id}`.execute(db()));
     expect((await verifyAllChains(db(), { startedBy: null, now: () => checkAt })).broken).toBe(0);
     expect((await compareSeal(db(), check)).matches).toBe(false);
+  });
+});
+
+describe.each(testDialects)('the weekly check on %s', (dialect) => {
+  let app: TestApp;
+  let clock = new Date();
+  beforeAll(async () => {
+    app = await createTestApp(dialect, { now: () => clock });
+  });
+  afterAll(() => app.close());
+  const checks = () => app.services.db.selectFrom('chain_checks').select(['started_by', 'seal']).execute();
+
+  it('checks and seals when no check began within a week, and not again before the week is over', async () => {
+    expect(await checks()).toEqual([]);
+    await startJobs(app.services, { intervalMs: 3_600_000 }).stop();
+    expect(await checks()).toEqual([{ started_by: null, seal: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
+    clock = new Date(clock.getTime() + 6 * 86_400_000);
+    expect(await weeklyChainCheck(app.services)).toBe(false);
+    clock = new Date(clock.getTime() + 86_400_000 + 1);
+    expect(await weeklyChainCheck(app.services)).toBe(true);
+    expect(await checks()).toHaveLength(2);
   });
 });
