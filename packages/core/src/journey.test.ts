@@ -117,6 +117,8 @@ describe.each(testDialects)('the journey on %s', (dialect) => {
     });
     expect((await rejection(tech.inspections.record({ ...base, result: 'failed', text: 'Gehäuse gerissen', values: { protective_earth: 'viel' } }))).fieldErrors).toEqual({
       'm.protective_earth': 'This value is not valid.',
+      // A number was typed (if wrongly): measured with an instrument, which is asked for in the same answer.
+      testInstrumentId: 'Choose the test instrument you measured with.',
     });
     const missing = await rejection(tech.inspections.record({ deviceId: detail.device.id } as never), 'de');
     expect(missing.fieldErrors).toMatchObject({ inspectionTypeId: 'Dieses Feld ist erforderlich.', result: 'Bitte eine der angebotenen Optionen wählen.' });

@@ -151,7 +151,8 @@ export async function recordInspection(services: Services, user: SessionUser, in
     protectionClass: device.protection_class,
     appliedPart: device.applied_part,
   });
-  const measured = evaluation.measurements.some((m) => m.value_number !== null);
+  // A number typed into the form, even one refused below, was measured with something: the instrument is asked for too.
+  const measured = type.form.some((f) => f.kind === 'number' && (input.values[f.key]?.trim() ?? '') !== '');
   const instrumentMissing = measured && !input.testInstrumentId;
   // A passed inspection rests on the form's checks: every one of them filled in. A failed one needs its reason.
   const problems = resultProblems(type.form, input.values, { protectionClass: device.protection_class, appliedPart: device.applied_part }, input.result, input.text);
