@@ -26,8 +26,8 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
   const obligation = (deviceId: string, typeId: string) =>
     app.services.db.selectFrom('device_obligations').selectAll().where('device_id', '=', deviceId).where('inspection_type_id', '=', typeId).executeTakeFirstOrThrow();
 
-  /** The n-th in-service demo device of a class I model with a CF applied part that needs the IEC 62353 test. */
-  async function device(n: number) {
+  /** The n-th in-service demo device of a model that needs the IEC 62353 test: class I with a CF applied part, or class II. */
+  async function device(n: number, protectionClass: 'I' | 'II' = 'I') {
     const tech = await app.as('technician');
     const rows = await app.services.db
       .selectFrom('devices')
@@ -35,8 +35,8 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
       .innerJoin('model_inspection_types as mit', 'mit.model_id', 'm.id')
       .innerJoin('inspection_types as it', 'it.id', 'mit.inspection_type_id')
       .where('it.code', '=', 'EL-62353')
-      .where('m.protection_class', '=', 'I')
-      .where('m.applied_part', '=', 'CF')
+      .where('m.protection_class', '=', protectionClass)
+      .$if(protectionClass === 'I', (q) => q.where('m.applied_part', '=', 'CF'))
       .where('devices.status', '=', 'in_service')
       .select('devices.id')
       .orderBy('devices.inventory_number')
@@ -216,23 +216,10 @@ describe.each(testDialects)('inspections on %s', (dialect) => {
   });
 
   it('a class II device passes without a protective-earth value; a class I device does not', async () => {
-    const tech = await app.as('technician');
-    const classII = await app.services.db
-      .selectFrom('devices')
-      .innerJoin('device_models as m', 'm.id', 'devices.model_id')
-      .innerJoin('model_inspection_types as mit', 'mit.model_id', 'm.id')
-      .innerJoin('inspection_types as it', 'it.id', 'mit.inspection_type_id')
-      .where('it.code', '=', 'EL-62353')
-      .where('m.protection_class', '=', 'II')
-      .where('devices.status', '=', 'in_service')
-      .select(['devices.id', 'it.id as type_id'])
-      .orderBy('devices.inventory_number')
-      .executeTakeFirstOrThrow();
+    const { tech, base: classII } = await device(0, 'II');
     const { protective_earth: _pe, ...withoutEarth } = good;
     tick();
-    const res = await tech.inspections.record({
-      deviceId: classII.id, inspectionTypeId: classII.type_id, performedOn: day(), result: 'passed', testInstrumentId: await app.instrumentId(), values: { ...withoutEarth, equipment_leakage: '40' },
-    });
+    const res = await tech.inspections.record({ ...classII, values: { ...withoutEarth, equipment_leakage: '40' } });
     expect(res.result).toBe('passed');
     const { base } = await device(8);
     expect((await rejection(tech.inspections.record({ ...base, values: withoutEarth }))).fieldErrors).toMatchObject({ 'm.protective_earth': 'Needed for a passed inspection.' });

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { createDb, type Database } from '@medreg/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDialects } from '@medreg/db/testing';
+import { TEST_PG_URL, testDialects } from '@medreg/db/testing';
 import { behindTheBack, createTestApp, type TestApp } from '../testing.js';
 import { startJobs } from '../jobs.server.js';
 import { appendEntry } from './append.server.js';
@@ -98,10 +98,12 @@ describe.each(testDialects)('the logbook seal on %s', (dialect) => {
 
   it('waits for a writer that is still writing an entry recorded before the seal (a long import), and seals it', async () => {
     const by = await technician();
-    // Another connection, as an import has its own (on PostgreSQL the same pool gives one).
-    const file = dialect === 'sqlite' ? (await sql<{ name: string; file: string }>`pragma database_list`.execute(db())).rows.find((r) => r.name === 'main')!.file : null;
-    const other = file ? createDb({ sqliteFile: file }) : null;
-    const writer: Kysely<Database> = other?.db ?? db();
+    // Another connection to the same database, as an import has its own.
+    const other =
+      dialect === 'sqlite'
+        ? createDb({ sqliteFile: (await sql<{ name: string; file: string }>`pragma database_list`.execute(db())).rows.find((r) => r.name === 'main')!.file })
+        : createDb({ databaseUrl: Object.assign(new URL(TEST_PG_URL), { pathname: `/${(await sql<{ name: string }>`select current_database() as name`.execute(db())).rows[0]!.name}` }).href });
+    const writer: Kysely<Database> = other.db;
     const { id } = await aDevice(11);
     const recorded = new Date(checkAt.getTime() - 30 * 60_000).toISOString();
     let release!: () => void;
@@ -115,12 +117,13 @@ describe.each(testDialects)('the logbook seal on %s', (dialect) => {
     });
     await written;
     const checking = verifyAllChains(db(), { startedBy: null, now: () => checkAt });
-    await new Promise((r) => setTimeout(r, 300));
+    // Long enough for a check that does not wait to have read this device before the commit (it then fails below).
+    await new Promise((r) => setTimeout(r, 1500));
     release();
     await writing;
     const check = await checking;
     expect(await compareSeal(db(), check)).toEqual({ matches: true, devices: check.devices });
-    await other?.close();
+    await other.close();
   });
 
   it('shows a chain rewritten with all its hashes, which the chain check cannot', async () => {
