@@ -18,9 +18,7 @@ import {
   readAttachment,
   requestLocale,
   today,
-  type Context,
   type Services,
-  type SessionUser,
 } from '@medreg/core';
 import { formatDate, formatInstant, isLocale, translator, type Locale } from '@medreg/i18n';
 import { contentDisposition, type Env } from './http.js';

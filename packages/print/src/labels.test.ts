@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LABEL_LAYOUTS, renderLabels, type LabelData, type LabelLayout, type LabelSheetData } from './index.js';
+import { LABEL_LAYOUTS, renderLabels, type LabelData, type LabelSheetData } from './index.js';
 import { altTexts, fontsOf, rolesOf, run, scanPage, scanSlot, slotRect, structureOf, textOf, untaggedWords } from './testing.js';
 
 // As for the card: poppler reads the PDF back, zbar scans the QR codes as a phone would.

@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type Kysely, PostgresAdapter, type SqlBool, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, PostgresAdapter, type SqlBool } from 'kysely';
 import { type Database, type DeviceStatus, prepared, type Role } from '@medreg/db';
 import type { SessionUser } from '../context.js';
 import { dueBounds, dueState } from '../inspections/due.js';

@@ -1,8 +1,7 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { type Database, prepared } from '@medreg/db';
-import { formatDate, type Locale, type MessageKey } from '@medreg/i18n';
+import { formatDate, type Locale } from '@medreg/i18n';
 import type { Services, SessionUser } from '../context.js';
 import { getDevice } from '../devices/queries.server.js';
 import { MAX_PHOTOS, withStoredPhotos } from '../files/images.server.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import { sessionUser } from '../context.js';
 import { createTestApp, rejection, type TestApp } from '../testing.js';
-import { createPhoneCode, phoneCodeAccount, redeemPhoneCode, signInWithPhoneCode } from './phone-sign-in.server.js';
+import { phoneCodeAccount, redeemPhoneCode, signInWithPhoneCode } from './phone-sign-in.server.js';
 import { judgePhoneCode } from './phone-sign-in.js';
 import { describeUserAgent } from './sessions.js';
 
