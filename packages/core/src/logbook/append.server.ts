@@ -1,5 +1,6 @@
 import { type Insertable, PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import { type Database, type InspectionMeasurementTable, type LogbookEntryTable, type LogbookKind, prepared } from '@medreg/db';
+import { sequentialId } from '../ids.js';
 import { entryHash, GENESIS_HASH } from './chain.js';
 
 export type NewMeasurement = Omit<InspectionMeasurementTable, 'id' | 'entry_id'>;
@@ -63,7 +64,9 @@ export async function appendEntry(trx: Transaction<Database> | Kysely<Database>,
   if (trx.getExecutor().adapter instanceof PostgresAdapter)
     await trx.selectFrom('devices').select('id').where('id', '=', e.deviceId).forUpdate().execute();
   const last = await lastEntry.first(trx, { deviceId: e.deviceId });
-  const id = crypto.randomUUID();
+  // Time-ordered ids: a new entry and its measurements land at the end of the id indexes, not on a random page
+  // each, which SQLite would write to its log in full at every commit.
+  const id = sequentialId();
   const seq = (last?.seq ?? 0) + 1;
   const prevHash = last?.hash ?? GENESIS_HASH;
   const row = {
@@ -96,7 +99,7 @@ export async function appendEntry(trx: Transaction<Database> | Kysely<Database>,
   if (measurements.length)
     await trx
       .insertInto('inspection_measurements')
-      .values(measurements.map((m) => ({ ...m, id: crypto.randomUUID(), entry_id: id })))
+      .values(measurements.map((m) => ({ ...m, id: sequentialId(), entry_id: id })))
       .execute();
   if (attachments.length)
     await trx
@@ -104,7 +107,7 @@ export async function appendEntry(trx: Transaction<Database> | Kysely<Database>,
       .values(
         attachments.map((a) => ({
           ...a,
-          id: crypto.randomUUID(),
+          id: sequentialId(),
           device_id: e.deviceId,
           entry_id: id,
           visibility: 'all' as const,
