@@ -11,6 +11,7 @@ import * as m0009 from './migrations/0009_shared_state.js';
 import * as m0010 from './migrations/0010_access_log_subjects.js';
 import * as m0011 from './migrations/0011_unknown_sign_in_failures.js';
 import * as m0012 from './migrations/0012_logbook_seals.js';
+import * as m0013 from './migrations/0013_instruction_sessions_order.js';
 import type { Database } from './tables/index.js';
 
 // A static provider: Kysely's FileMigrationProvider cannot import .ts under vitest and does not survive bundling.
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0010_access_log_subjects': m0010,
   '0011_unknown_sign_in_failures': m0011,
   '0012_logbook_seals': m0012,
+  '0013_instruction_sessions_order': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -7,6 +7,7 @@ import { today } from '../inspections/due.js';
 import { assignedTypes } from '../inspections/queries.server.js';
 import { appointedPersons } from '../instructions/appointed.server.js';
 import { deviceInstructions } from '../instructions/of-device.server.js';
+import { logAccess } from '../users/access-log.server.js';
 import { instructionsOf } from '../instructions/queries.server.js';
 import { openRequestOf } from '../instructions/requests.server.js';
 import { verdict } from '../instructions/verdict.js';
@@ -56,17 +57,19 @@ export async function deviceDetail(db: Kysely<Database>, user: SessionUser, ref:
 
 /**
  * Everything the device page (`/d/<code>`) shows: the detail, the logbook (of some kinds only, with the
- * corrections that may point at them), instructions, defect reports and files. The device is read and its
- * access checked once, where the separate procedures would each do it again.
+ * corrections that may point at them), instructions (who attended: of the session `peopleOf` only), defect reports
+ * and files. The device is read and its access checked once, where the separate procedures would each do it again.
  */
-export async function devicePage(db: Kysely<Database>, user: SessionUser, ref: DeviceRef, now: Date, kinds?: LogbookKind[]) {
+export async function devicePage(db: Kysely<Database>, user: SessionUser, ref: DeviceRef, now: Date, kinds?: LogbookKind[], peopleOf?: string) {
   const detail = await deviceDetail(db, user, ref, now);
   const { device } = detail;
   const [logbook, instructions, defects, files] = await Promise.all([
     listEntries(db, device.id, { kinds }),
-    deviceInstructions(db, user, device),
+    deviceInstructions(db, user, device, peopleOf),
     defectsOfDevice(db, user.id, device.id),
     filesOfDevice(db, user, device),
   ]);
+  if (instructions.sessions.some((s) => (s.trainees?.length ?? 0) > 0))
+    await logAccess(db, user.id, 'instruction_attendees', `model:${device.model_id}@site:${device.site_id}`, now);
   return { ...detail, logbook, instructions, defects, files };
 }

@@ -49,7 +49,9 @@ describe.each(testDialects)('device page in one call on %s', (dialect) => {
       api.defects.ofDevice({ deviceId }),
       api.files.list({ deviceId }),
     ]);
-    return { ...detail, logbook, instructions, defects, files };
+    // The page names who attended only on request (peopleOf), the separate procedure always (staff).
+    const unnamed = { ...instructions, sessions: instructions.sessions.map((x) => ({ ...x, trainees: null })) };
+    return { ...detail, logbook, instructions: unnamed, defects, files, named: instructions.sessions };
   }
 
   it('answers what get, logbook, instructions, defects and files answer, for each role and filter', async () => {
@@ -65,13 +67,27 @@ describe.each(testDialects)('device page in one call on %s', (dialect) => {
     for (const role of ['nurse', 'technician', 'manager', 'admin'] as const) {
       const api = await app.as(role);
       for (const kinds of [undefined, ['inspection', 'correction'] as ('inspection' | 'correction')[]]) {
+        const looked = () =>
+          app.services.db.selectFrom('access_log').select((eb) => eb.fn.countAll().as('n')).where('action', '=', 'instruction_attendees').executeTakeFirstOrThrow().then((r) => Number(r.n));
+        const before = await looked();
         const page = await api.devices.page({ code: own.code, kinds });
-        expect(page, `${role} ${kinds ?? 'all'}`).toEqual(await separately(api, { id: own.id }, kinds));
+        const { named, ...expected } = await separately(api, { id: own.id }, kinds);
+        expect(page, `${role} ${kinds ?? 'all'}`).toEqual(expected);
+        // Who attended one session: staff see its names (and only its), a nurse sees none.
+        const asked = named.find((x) => x.trainee_count > 0)!;
+        const withPeople = await api.devices.page({ code: own.code, kinds, peopleOf: asked.id });
+        // Names looked up are logged; a page without them, or a nurse's, logs nothing.
+        expect(await looked()).toBe(before + (role === 'nurse' ? 0 : 1));
+        expect(withPeople.instructions.sessions.map((x) => x.trainees)).toEqual(named.map((x) => (x.id === asked.id ? x.trainees : null)));
+        if (role !== 'nurse') expect(asked.trainees!.length).toBe(asked.trainee_count);
         if (!kinds) expect(page.logbook.length).toBeGreaterThan(0);
         expect(page.defects.length).toBeGreaterThan(0);
         expect(page.files.length).toBe(1);
       }
-      if (role !== 'nurse') expect(await api.devices.page({ id: other.id })).toEqual(await separately(api, { id: other.id }));
+      if (role !== 'nurse') {
+        const { named: _, ...expected } = await separately(api, { id: other.id });
+        expect(await api.devices.page({ id: other.id })).toEqual(expected);
+      }
     }
   });
 

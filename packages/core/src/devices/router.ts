@@ -10,6 +10,8 @@ import { listFilters, setFavourite } from './search.server.js';
 const byId = z.object({ id: z.uuid({ error: 'errors.deviceNotFound' }) });
 const byCode = z.object({ code: z.string().max(40) });
 const kinds = { kinds: z.array(logbookKinds).max(15).optional() };
+// Who attended an instruction session comes on request, for one session: a page view does not load everybody's names.
+const people = { peopleOf: z.uuid({ error: 'errors.invalid' }).optional() };
 export const devicesRouter = router({
   /** The register list: search, filters, sort, a page with the total, counts by kind and, with `files`, hits in PDF texts. */
   list: anyUser()
@@ -50,6 +52,8 @@ export const devicesRouter = router({
 
   /** The device page in one call: `get` with the logbook (optionally of some kinds), instructions, defect reports and files. */
   page: anyUser()
-    .input(z.union([byId.extend(kinds), byCode.extend(kinds)]))
-    .query(({ ctx, input }) => devicePage(ctx.services.db, ctx.user, 'id' in input ? { id: input.id } : { code: input.code }, ctx.services.now(), input.kinds)),
+    .input(z.union([byId.extend({ ...kinds, ...people }), byCode.extend({ ...kinds, ...people })]))
+    .query(({ ctx, input }) =>
+      devicePage(ctx.services.db, ctx.user, 'id' in input ? { id: input.id } : { code: input.code }, ctx.services.now(), input.kinds, input.peopleOf),
+    ),
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@medreg/db/testing';
 import { createTestApp, jpegWithGps, photo, rejection, type TestApp } from '../testing.js';
+import { sessionsOnModel } from './sessions.server.js';
 import sharp from 'sharp';
 
 const NOW = new Date('2026-11-22T10:00:00.000Z');
@@ -333,5 +334,34 @@ describe.each(testDialects)('instructions on %s', (dialect) => {
     expect((await rejection(tech.instructions.recordFirstUseTest({ deviceId: done.id, performedOn: '2026-11-01', performedBy: 'Hersteller', result: 'passed' }))).code).toBe('CONFLICT');
     await tech.instructions.recordFirstUseTest({ deviceId: missing.id, performedOn: '2026-11-21', performedBy: 'Hersteller Außendienst', result: 'passed' });
     expect((await tech.instructions.ofDevice({ deviceId: missing.id })).firstUse).toMatchObject({ performed_by: 'Hersteller Außendienst', result: 'passed' });
+  });
+  it('a device page lists the newest sessions of its site and those held for every site, and none of another site', async () => {
+    const db = app.services.db;
+    const model = await db.selectFrom('device_models').select('id').where('anlage1', '=', 1).executeTakeFirstOrThrow();
+    const [here, there] = await db.selectFrom('sites').select('id').orderBy('id').limit(2).execute();
+    const recorder = await db.selectFrom('users').select('id').where('role', '=', 'manager').executeTakeFirstOrThrow();
+    const session = (n: number, siteId: string | null, on: string) => ({
+      id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, model_id: model.id, site_id: siteId, instructor_user_id: null, instructor_name: 'Hersteller',
+      instructor_role: 'manufacturer' as const, method: 'in_person' as const, instructed_on: on, software_version: null, valid_until: null, remark: null,
+      recorded_by: recorder.id, recorded_at: `${on}T12:00:00.000Z`,
+    });
+    // Newer sessions elsewhere must not push this site's out; one held for every site is the newest of all.
+    await db.insertInto('instructions').values([
+      ...Array.from({ length: 8 }, (_, i) => session(900 + i, here!.id, `2026-0${1 + (i % 9)}-1${i}`)),
+      ...Array.from({ length: 6 }, (_, i) => session(920 + i, there!.id, `2026-10-0${1 + i}`)),
+      session(930, null, '2026-11-01'),
+      session(931, null, '2025-01-01'),
+    ]).execute();
+    const all = await db.selectFrom('instructions').select(['id', 'site_id', 'instructed_on', 'recorded_at']).where('model_id', '=', model.id).execute();
+    const expected = all
+      .filter((s) => s.site_id === here!.id || s.site_id === null)
+      .sort((a, b) => b.instructed_on.localeCompare(a.instructed_on) || b.recorded_at.localeCompare(a.recorded_at))
+      .slice(0, 10)
+      .map((s) => s.id);
+    const listed = await sessionsOnModel(db, model.id, here!.id, { withNames: false });
+    expect(listed.map((s) => s.id)).toEqual(expected);
+    expect(listed[0]!.id).toBe(session(930, null, '').id);
+    expect(listed.filter((s) => all.find((a) => a.id === s.id)!.site_id === there!.id)).toEqual([]);
+    expect(await sessionsOnModel(db, model.id, here!.id, { withNames: false, limit: 3 })).toHaveLength(3);
   });
 });

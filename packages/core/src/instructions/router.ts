@@ -23,7 +23,7 @@ export const instructionsRouter = router({
     .query(async ({ ctx, input }) => {
       const device = await getDevice(ctx.services.db, ctx.user, { id: input.deviceId });
       if (!device) throw notFound('errors.deviceNotFound');
-      return deviceInstructions(ctx.services.db, ctx.user, device);
+      return deviceInstructions(ctx.services.db, ctx.user, device, 'all');
     }),
 
   formOptions: anyUser()

@@ -175,25 +175,35 @@ export async function confirmInstruction(services: Services, user: SessionUser, 
   }
 }
 
-/** Sessions on a model at a site, newest first: the model-level record each device's page shows. */
-export async function sessionsOnModel(db: Kysely<Database>, modelId: string, siteId: string, opts: { withNames: boolean; limit?: number }) {
-  const sessions = await sessionsOn.all(db, { modelId, siteId, limit: opts.limit ?? 10 });
+/**
+ * Sessions on a model at a site, newest first: the model-level record each device's page shows. With names, the
+ * attendees of every session, or with `namesOf` of that one session only; `trainees` is null where not loaded.
+ */
+export async function sessionsOnModel(db: Kysely<Database>, modelId: string, siteId: string, opts: { withNames: boolean; namesOf?: string; limit?: number }) {
+  const limit = opts.limit ?? 10;
+  // Two ordered index ranges (this site; every site), each read only as far as the limit, then merged.
+  const [atSite, everywhere] = await Promise.all([sessionsOn.all(db, { modelId, siteId, limit }, 'site'), sessionsOn.all(db, { modelId, limit }, 'all sites')]);
+  const newestFirst = (a: (typeof atSite)[number], b: (typeof atSite)[number]) =>
+    b.instructed_on.localeCompare(a.instructed_on) || b.recorded_at.localeCompare(a.recorded_at);
+  const sessions = [...atSite, ...everywhere].sort(newestFirst).slice(0, limit);
+  const named = new Set(opts.withNames ? sessions.filter((s) => opts.namesOf === undefined || s.id === opts.namesOf).map((s) => s.id) : []);
   const names = new Map<string, string[]>();
-  if (opts.withNames && sessions.length) {
-    const rows = await traineeNames.all(db, { ids: sessions.map((s) => s.id) });
+  if (named.size) {
+    const rows = await traineeNames.all(db, { ids: [...named] });
     for (const r of rows) names.set(r.instruction_id, [...(names.get(r.instruction_id) ?? []), r.name]);
   }
-  return sessions.map((s) => ({ ...s, trainee_count: Number(s.trainee_count), trainees: opts.withNames ? (names.get(s.id) ?? []) : null }));
+  return sessions.map(({ recorded_at: _, ...s }) => ({ ...s, trainee_count: Number(s.trainee_count), trainees: named.has(s.id) ? (names.get(s.id) ?? []) : null }));
 }
 
-const sessionsOn = prepared((db, p: { modelId: string; siteId: string; limit: number }) =>
+const sessionsOn = prepared((db, p: { modelId: string; siteId?: string; limit: number }, where: string) =>
   db
     .selectFrom('instructions as i')
     .where('i.model_id', '=', p.modelId)
-    .where((eb) => eb.or([eb('i.site_id', '=', p.siteId), eb('i.site_id', 'is', null)]))
+    .where((eb) => (where === 'site' ? eb('i.site_id', '=', p.siteId!) : eb('i.site_id', 'is', null)))
     .select((eb) => [
       'i.id',
       'i.instructed_on',
+      'i.recorded_at',
       'i.instructor_name',
       'i.instructor_role',
       'i.method',

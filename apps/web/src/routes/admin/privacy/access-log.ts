@@ -9,6 +9,7 @@ export const ACCESS_ACTIONS = {
   instruction_record: 'privacy.log.actions.instruction_record',
   instruction_matrix: 'privacy.log.actions.instruction_matrix',
   logbook_pdf: 'privacy.log.actions.logbook_pdf',
+  instruction_attendees: 'privacy.log.actions.instruction_attendees',
   'users.list': 'privacy.log.actions.users_list',
   'users.get': 'privacy.log.actions.users_get',
   'users.invite': 'privacy.log.actions.users_invite',

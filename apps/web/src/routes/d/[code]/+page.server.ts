@@ -22,9 +22,12 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
   // The logbook filter is a plain query string (`?kind=repair`), so it works without JavaScript; an unknown kind shows all.
   const asked = url.searchParams.get('kind');
   const kind = LOGBOOK_KINDS.find((k) => k === asked) ?? null;
+  // `?people=<session id>` names who attended that instruction session; anything else names nobody.
+  const people = url.searchParams.get('people') ?? '';
+  const peopleOf = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(people) ? people : undefined;
   try {
     // Corrections come along, so a shown entry keeps the correction that points at it.
-    const { logbook: entries, ...page } = await locals.api.devices.page({ code: params.code, kinds: kind ? [kind, 'correction'] : undefined });
+    const { logbook: entries, ...page } = await locals.api.devices.page({ code: params.code, kinds: kind ? [kind, 'correction'] : undefined, peopleOf });
     const shown = kind ? entries.filter((e) => e.kind === kind) : entries;
     const shownIds = new Set(shown.map((e) => e.id));
     const logbook = kind ? entries.filter((e) => e.kind === kind || (e.corrects_entry_id !== null && shownIds.has(e.corrects_entry_id))) : entries;
