@@ -1,16 +1,7 @@
+import type { DeviceObligationTable } from '@medreg/db';
+
 /** A stored obligation (Prüfpflicht) row, as refreshObligations writes it. */
-export interface ObligationRow {
-  device_id: string;
-  inspection_type_id: string;
-  site_id: string;
-  department_id: string | null;
-  interval_months: number;
-  due_on: string;
-  last_entry_id: string | null;
-  last_on: string | null;
-  last_result: 'passed' | 'failed' | null;
-  failed: number;
-}
+export type ObligationRow = DeviceObligationTable;
 
 export type ObligationColumn = Exclude<keyof ObligationRow, 'device_id' | 'inspection_type_id'>;
 const COLUMNS: readonly ObligationColumn[] = ['site_id', 'department_id', 'interval_months', 'due_on', 'last_entry_id', 'last_on', 'last_result', 'failed'];
