@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +18,17 @@ export const run = (command: string, ...args: string[]) =>
 export const textOf = (pdf: string, page?: number) =>
   run('pdftotext', ...(page ? ['-f', String(page), '-l', String(page)] : []), pdf, '-').replace(/\s+/g, ' ');
 
-/** The structure tree as poppler reads it (what a screen reader gets): one element or text per line, indented by depth. */
-export const structureOf = (pdf: string) => run('pdfinfo', '-struct-text', pdf);
+const trees = new Map<string, string>();
+/**
+ * The structure tree as poppler reads it (what a screen reader gets): one element or text per line, indented by depth.
+ * Kept by the file's content: poppler takes seconds for a long table, and a test reads the same tree several ways.
+ */
+export function structureOf(pdf: string): string {
+  const key = createHash('sha256').update(readFileSync(pdf)).digest('hex');
+  let tree = trees.get(key);
+  if (tree === undefined) trees.set(key, (tree = run('pdfinfo', '-struct-text', pdf)));
+  return tree;
+}
 
 /** The structure tree's element names in reading order, e.g. ['Document', 'H1', 'P', …]. */
 export const rolesOf = (pdf: string) =>
