@@ -7,13 +7,13 @@ import { today } from '../inspections/due.js';
 import { assignedTypes } from '../inspections/queries.server.js';
 import { appointedPersons } from '../instructions/appointed.server.js';
 import { deviceInstructions } from '../instructions/of-device.server.js';
-import { logAccess } from '../users/access-log.server.js';
 import { instructionsOf } from '../instructions/queries.server.js';
 import { openRequestOf } from '../instructions/requests.server.js';
 import { verdict } from '../instructions/verdict.js';
 import { lockState } from '../lockout/lock.server.js';
 import { listEntries } from '../logbook/queries.server.js';
 import { AppError, notFound } from '../trpc/errors.js';
+import { logAccess } from '../users/access-log.server.js';
 import { getDevice } from './queries.server.js';
 import { parseShortCode } from './short-code.js';
 
