@@ -22,6 +22,8 @@ if (process.env.E2E_DATABASE === 'postgres') {
 export default defineConfig({
   test: {
     include,
+    // Seeds the demo hospital once for the run's servers; nothing to seed when nothing runs.
+    globalSetup: include.length ? ['e2e/global-setup.ts'] : [],
     passWithNoTests: include.length === 0,
     testTimeout: 180_000,
     hookTimeout: 120_000,

@@ -7,6 +7,8 @@ const mocks = ['src/imports/codes.test.ts'];
 
 export default defineConfig({
   test: {
+    // The demo hospital, seeded once per dialect for every createTestApp of the run.
+    globalSetup: ['src/testing-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     fileParallelism: true,

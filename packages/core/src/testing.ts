@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
 import sharp from 'sharp';
-import { expect } from 'vitest';
+import { expect, inject } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Dialect, Role } from '@medreg/db';
-import { createTestDb, type TestDb } from '@medreg/db/testing';
+import { createTestDb, seedDay, type TestDb, type TestDbTemplate } from '@medreg/db/testing';
 import { translator, type Locale } from '@medreg/i18n';
 import type { Context, Services } from './context.js';
 import { sessionUser } from './context.js';
@@ -16,6 +16,13 @@ import { DEMO_PASSWORD, demoUsers } from './seed/catalog.js';
 import { seedDemo } from './seed/demo.server.js';
 import { describeError } from './trpc/describe.js';
 import { createAuth } from './users/auth.server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Per dialect a database holding the migrated demo hospital, seeded on `day` (createTestApp copies it). */
+    seededDemo: { day: string; templates: Partial<Record<Dialect, TestDbTemplate>> };
+  }
+}
 
 export interface TestApp {
   services: Services;
@@ -37,7 +44,19 @@ export interface TestApp {
 
 /** A migrated database of the given dialect with the demo hospital, a temp file store and real auth. */
 export async function createTestApp(dialect: Dialect, opts: { now?: () => Date } = {}): Promise<TestApp> {
-  return testAppOn(await createTestDb(dialect), { ...opts, seed: true });
+  // A copy of the hospital testing-setup.ts seeded today, unless the test's clock says another day (seeds count from it).
+  const seeded = seededOn(seedDay(opts.now?.() ?? new Date()), dialect);
+  return testAppOn(await createTestDb(dialect, seeded), { ...opts, seed: !seeded });
+}
+
+function seededOn(day: string, dialect: Dialect): TestDbTemplate | undefined {
+  let seeded;
+  try {
+    seeded = inject('seededDemo');
+  } catch {
+    return undefined; // outside a test run with the global set-up (a benchmark)
+  }
+  return seeded?.day === day ? seeded.templates[dialect] : undefined;
 }
 
 /** The app on a test database as it is (or seeded with the demo hospital); closing it drops the database. */

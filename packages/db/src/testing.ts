@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -36,38 +36,51 @@ export interface TestDb extends Db {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database: a SQLite file in a temp dir, or a new PostgreSQL database. */
-export async function createTestDb(dialect: Dialect): Promise<TestDb> {
+/** Where a test database can be copied from instead of being built: a closed SQLite file, or an unused PostgreSQL database. */
+export interface TestDbTemplate {
+  sqliteFile?: string;
+  pgDatabase?: string;
+}
+
+/** A fresh, migrated database: a SQLite file in a temp dir, or a new PostgreSQL database; a copy of `from` if given. */
+export async function createTestDb(dialect: Dialect, from: TestDbTemplate = {}): Promise<TestDb> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'medreg-test-'));
-    const db = createDb({ sqliteFile: join(dir, 'test.sqlite') });
-    await migrateToLatest(db.db);
-    return {
-      ...db,
-      drop: async () => {
-        await db.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    if (from.sqliteFile) copyFileSync(from.sqliteFile, join(dir, 'test.sqlite'));
+    return migratedWithDrop(createDb({ sqliteFile: join(dir, 'test.sqlite') }), async () => rmSync(dir, { recursive: true, force: true }));
   }
-  const pgDb = await createPgDatabase();
-  const db = createDb({ databaseUrl: pgDb.url });
+  const pgDb = await createPgDatabase('medreg_t', from.pgDatabase);
+  return migratedWithDrop(createDb({ databaseUrl: pgDb.url }), pgDb.drop);
+}
+
+/** Migrated; closing it twice (close, then drop) closes it once. */
+async function migratedWithDrop(db: Db, remove: () => Promise<void>): Promise<TestDb> {
   await migrateToLatest(db.db);
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= db.close());
   return {
     ...db,
+    close,
     drop: async () => {
-      await db.close();
-      await pgDb.drop();
+      await close();
+      await remove();
     },
   };
 }
 
-/** A new, empty PostgreSQL database on the test server (`prefix` names it, so leftovers are recognisable). */
-export async function createPgDatabase(prefix = 'medreg_t'): Promise<{ url: string; drop(): Promise<void> }> {
+/** The calendar day a seeded database is valid for: the demo's due dates count from it (in UTC and in the app's zone). */
+export const seedDay = (now = new Date()) =>
+  `${now.toISOString().slice(0, 10)} ${new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(now)}`;
+
+/**
+ * A new PostgreSQL database on the test server (`prefix` names it, so leftovers are recognisable): empty, or a copy of
+ * `template` (a database nobody is connected to).
+ */
+export async function createPgDatabase(prefix = 'medreg_t', template?: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  await admin.query(`create database ${name}${template ? ` template ${pg.escapeIdentifier(template)}` : ''}`);
   await admin.end();
   const url = new URL(TEST_PG_URL);
   url.pathname = `/${name}`;
