@@ -1,17 +1,21 @@
 import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
-import { configFromEnv, retentionDays, smtpFromEnv, startApp, startJobs, withClientIp } from '@medreg/core';
-import { createApiApp } from './app.js';
+import { resolve } from 'node:path';
 import { processesFromEnv, serveInProcesses } from './cluster.mjs';
 
 // The API on its own, for integrations; the default deployment serves it from the web app.
-const config = configFromEnv();
 const port = Number(process.env.PORT ?? 3001);
 const processes = processesFromEnv();
+process.env.DATA_DIR = resolve(process.env.DATA_DIR ?? 'data');
 let database = '';
 
 async function start(): Promise<number> {
-  const app = await startApp(config);
+  // Loaded here: with several processes the primary only forks, and loading the app took it seconds first.
+  const [{ serve }, { configFromEnv, retentionDays, smtpFromEnv, startApp, startJobs, withClientIp }, { createApiApp }] = await Promise.all([
+    import('@hono/node-server'),
+    import('@medreg/core'),
+    import('./app.js'),
+  ]);
+  const app = await startApp(configFromEnv());
   database = `${app.database.dialect}: ${app.database.target}`;
   // With several processes only one runs the hourly jobs (MEDREG_JOBS=0 in the others).
   const jobs = process.env.MEDREG_JOBS === '0' ? null : startJobs(app.services, { smtp: smtpFromEnv(), accessLogRetentionDays: retentionDays(process.env.ACCESS_LOG_RETENTION_DAYS) });
@@ -34,5 +38,5 @@ await serveInProcesses({
   processes,
   start,
   ready: (p) =>
-    console.log(`MedReg API on http://localhost:${p} ${processes > 1 ? `with ${processes} processes (data in ${config.dataDir})` : `(${database})`}`),
+    console.log(`MedReg API on http://localhost:${p} ${processes > 1 ? `with ${processes} processes (data in ${process.env.DATA_DIR})` : `(${database})`}`),
 });
