@@ -28,6 +28,9 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // Spec files share loaded modules (playwright, the drivers, the harness); setup.ts gives each file its own hooks.
+    isolate: false,
+    setupFiles: ['e2e/setup.ts'],
     // A poll ends as soon as it holds; 1 s (Vitest's default) was too short for a photo's upload on a busy 2-core CI
     // host running two passes side by side.
     expect: { poll: { timeout: 15_000 } },

@@ -32,10 +32,19 @@ export interface Server {
 /** Servers this spec file started: stopped after it even when its own set-up failed before it could keep them. */
 const started = new Set<Server>();
 let specDone = false;
-afterAll(async () => {
-  specDone = true;
-  for (const server of started) await server.stop();
-});
+/**
+ * Called by setup.ts around every spec file. The files share this module (vitest `isolate: false`: loading
+ * playwright and the database drivers again for each of 22 files cost a pass a minute of a busy CI host).
+ */
+export const specFile = {
+  begin() {
+    specDone = false;
+  },
+  async end() {
+    specDone = true;
+    for (const server of started) await server.stop();
+  },
+};
 
 /** Starts the built app exactly as `npm start` serves it, on a free port with an empty data directory (and database). */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<Server> {
