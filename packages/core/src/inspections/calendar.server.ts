@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { UTCDate } from '@date-fns/utc';
-import { addDays, addMonths, formatISO } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { addMonths } from 'date-fns/addMonths';
+import { formatISO } from 'date-fns/formatISO';
 import ical, { ICalCalendarMethod } from 'ical-generator';
 import { z } from 'zod';
 import type { Role } from '@medreg/db';

@@ -1,5 +1,9 @@
 import { UTCDate } from '@date-fns/utc';
-import { addDays, formatISO, getISODay, getISOWeek, getISOWeekYear } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { formatISO } from 'date-fns/formatISO';
+import { getISODay } from 'date-fns/getISODay';
+import { getISOWeek } from 'date-fns/getISOWeek';
+import { getISOWeekYear } from 'date-fns/getISOWeekYear';
 import { sql, type Kysely } from 'kysely';
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Database } from '@medreg/db';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { sql, type Kysely } from 'kysely';
 import { UTCDate } from '@date-fns/utc';
-import { addDays, formatISO } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { formatISO } from 'date-fns/formatISO';
 import type { Database } from '@medreg/db';
 import type { SessionUser } from '../context.js';
 import { canSeeAllDevices, visibleTo } from '../devices/access.js';

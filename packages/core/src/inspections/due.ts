@@ -1,5 +1,11 @@
 import { UTCDate } from '@date-fns/utc';
-import { addDays, addMonths, differenceInCalendarDays, endOfISOWeek, endOfMonth, endOfYear, formatISO } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { addMonths } from 'date-fns/addMonths';
+import { differenceInCalendarDays } from 'date-fns/differenceInCalendarDays';
+import { endOfISOWeek } from 'date-fns/endOfISOWeek';
+import { endOfMonth } from 'date-fns/endOfMonth';
+import { endOfYear } from 'date-fns/endOfYear';
+import { formatISO } from 'date-fns/formatISO';
 import type { Anchor } from '@medreg/db';
 
 /** A calendar date 'YYYY-MM-DD'. */

@@ -1,7 +1,7 @@
 import { hashPassword } from 'better-auth/crypto';
 import type { Services } from '../context.js';
 import { newShortCode } from '../devices/short-code.js';
-import { addDays } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
 import type { FormField } from '@medreg/db';
 import { nextDueDate, today } from '../inspections/due.js';
 import { snapshotCompliance } from '../inspections/due-list.server.js';
