@@ -1,17 +1,15 @@
-import { afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { inject } from 'vitest';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createDb, type Db } from '@medreg/db';
-import { freePort } from '@medreg/db/testing';
+import { createPgDatabase, freePort, seedDay } from '@medreg/db/testing';
+import { serve, serverProcesses } from './serve.js';
 
 export const webRoot = resolve(import.meta.dirname, '..');
 /** The database the suite runs on: `E2E_DATABASE=postgres` gives every server a fresh database on the test server. */
 export const e2eDatabase = process.env.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
-/** Server processes (MEDREG_PROCESSES): e2e-both.sh runs the specs of what processes share with two. */
-const serverProcesses = Number(process.env.MEDREG_PROCESSES || 1);
 /** The pass that checks every look in every size and language and keeps its screenshots: SQLite, one process. */
 export const mainPass = e2eDatabase === 'sqlite' && serverProcesses <= 1;
 /** Screenshots and downloads; the other passes (which `npm run test:e2e` runs alongside) keep theirs apart. */
@@ -46,13 +44,16 @@ export const specFile = {
   },
 };
 
-/** Starts the built app exactly as `npm start` serves it, on a free port with an empty data directory (and database). */
+/** Starts the built app exactly as `npm start` serves it, on a free port with its own data directory (and database). */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'medreg-e2e-'));
   const baseUrl = `http://localhost:${port}`;
-  // Imported only here: the module checks that PostgreSQL answers (and fails under CI=1 when it does not).
-  const pgDb = e2eDatabase === 'postgres' ? await (await import('@medreg/db/testing')).createPgDatabase('medreg_e2e') : undefined;
+  // The demo hospital as global-setup.ts seeded it for this pass, unless the day changed since (due dates count from it).
+  const template = inject('e2eTemplate');
+  const seeded = template?.day === seedDay() ? template : undefined;
+  if (seeded) cpSync(seeded.dataDir, dataDir, { recursive: true });
+  const pgDb = e2eDatabase === 'postgres' ? await createPgDatabase('medreg_e2e', seeded?.database) : undefined;
   const databaseUrl = pgDb?.url;
   if (specDone) {
     // The spec ended (its set-up failed) while this database was being made: start nothing.
@@ -60,63 +61,32 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     await pgDb?.drop();
     throw new Error('the spec ended before its server started');
   }
-  const child: ChildProcess = spawn(process.execPath, [join(webRoot, 'scripts/serve.mjs')], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      BASE_URL: baseUrl,
-      DATABASE_URL: databaseUrl ?? '',
-      // Every sign-in of a suite comes from 127.0.0.1; security.e2e tests the default limit (3 per 10 s).
-      SIGN_IN_RATE_LIMIT: '1000/10',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stdout?.on('data', (d) => (log += d));
-  child.stderr?.on('data', (d) => (log += d));
+  // With several processes (MEDREG_PROCESSES, the e2e-both.sh pass that runs the specs whose state they share):
+  // ready once all of them listen, so that requests are spread over them.
+  const processes = Number(extraEnv.MEDREG_PROCESSES ?? serverProcesses);
+  const serving = serve({ PORT: String(port), DATA_DIR: dataDir, BASE_URL: baseUrl, DATABASE_URL: databaseUrl ?? '', ...extraEnv }, processes);
   let stopping: Promise<void> | undefined;
   const server: Server = {
     baseUrl,
     dataDir,
     databaseUrl,
     openDb: () => createDb({ databaseUrl, dataDir }),
-    // Once, however often it is called (by the spec, by a failed start, by the harness's own afterAll).
+    // Once, however often it is called (by the spec, by a failed start, by setup.ts after the spec file).
     stop: () =>
       (stopping ??= (async () => {
         started.delete(server);
-        if (child.exitCode === null && child.signalCode === null) {
-          const exited = new Promise((r) => child.once('exit', r));
-          child.kill('SIGTERM');
-          await exited;
-        }
+        await serving.stop();
         rmSync(dataDir, { recursive: true, force: true });
         await pgDb?.drop();
       })()),
   };
   // Kept from the start: a spec whose set-up fails while this server is still starting must not leave it running.
   started.add(server);
-  const fail = async (why: string) => {
+  try {
+    await serving.ready(() => stopping !== undefined);
+  } catch (e) {
     await server.stop();
-    return new Error(`${why}:\n${log}`);
-  };
-  const deadline = Date.now() + 60_000;
-  // With several processes (MEDREG_PROCESSES, the e2e-both.sh pass that runs the specs whose state they share):
-  // once all of them listen, so that requests are spread over them.
-  const processes = Number(extraEnv.MEDREG_PROCESSES ?? serverProcesses);
-  const allListen = () => processes <= 1 || log.includes(`with ${processes} processes`);
-  for (;;) {
-    if (stopping) throw new Error('stopped while starting');
-    if (child.exitCode !== null) throw await fail('server exited early');
-    try {
-      const r = await fetch(`${baseUrl}/api/health`);
-      if (r.ok && allListen()) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw await fail('server did not start');
-    await new Promise((r) => setTimeout(r, 250));
+    throw e;
   }
   return server;
 }

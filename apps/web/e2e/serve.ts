@@ -39,7 +39,8 @@ export function serve(env: Record<string, string>, processes: number) {
       if (abandoned()) throw new Error('stopped while starting');
       if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
       try {
-        const r = await fetch(`${env.BASE_URL}/api/health`);
+        // The port, not BASE_URL: a spec may set that to the address people would open (security.e2e).
+        const r = await fetch(`http://localhost:${env.PORT}/api/health`);
         if (r.ok && allListen()) return;
       } catch {
         /* not up yet */
