@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort, seedDay } from '@medreg/db/testing';
+import { createPgDatabase, freePort, seedDay } from '@medreg/db/testing';
 import { serve } from './serve.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** A data directory (and PostgreSQL database) holding the migrated demo hospital, seeded on `day`. */
-    e2eTemplate: { dataDir: string; database?: string; day: string } | null;
+    e2eTemplate: { dataDir: string; database?: string; day: string };
   }
 }
 
@@ -19,18 +19,21 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const day = seedDay();
   const dataDir = mkdtempSync(join(tmpdir(), 'medreg-e2e-template-'));
-  const { createPgDatabase } = await import('@medreg/db/testing');
   const pgDb = process.env.E2E_DATABASE === 'postgres' ? await createPgDatabase('medreg_e2e_template') : undefined;
-  const baseUrl = `http://localhost:${await freePort()}`;
-  const server = serve({ PORT: new URL(baseUrl).port, DATA_DIR: dataDir, BASE_URL: baseUrl, DATABASE_URL: pgDb?.url ?? '' }, 1);
-  try {
-    await server.ready();
-  } finally {
-    await server.stop();
-  }
-  project.provide('e2eTemplate', { dataDir, database: pgDb && new URL(pgDb.url).pathname.slice(1), day });
-  return async () => {
+  const remove = async () => {
     rmSync(dataDir, { recursive: true, force: true });
     await pgDb?.drop();
   };
+  const port = String(await freePort());
+  const server = serve({ PORT: port, DATA_DIR: dataDir, BASE_URL: `http://localhost:${port}`, DATABASE_URL: pgDb?.url ?? '' }, 1);
+  try {
+    await server.ready();
+  } catch (e) {
+    await server.stop();
+    await remove();
+    throw e;
+  }
+  await server.stop();
+  project.provide('e2eTemplate', { dataDir, database: pgDb && new URL(pgDb.url).pathname.slice(1), day });
+  return remove;
 }

@@ -1,13 +1,14 @@
 import { inject } from 'vitest';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createDb, type Db } from '@medreg/db';
 import { createPgDatabase, freePort, seedDay } from '@medreg/db/testing';
-import { serve, serverProcesses } from './serve.js';
+import { serve, serverProcesses, webRoot } from './serve.js';
 
-export const webRoot = resolve(import.meta.dirname, '..');
+export { webRoot };
+
 /** The database the suite runs on: `E2E_DATABASE=postgres` gives every server a fresh database on the test server. */
 export const e2eDatabase = process.env.E2E_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
 /** The pass that checks every look in every size and language and keeps its screenshots: SQLite, one process. */

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 
 // The server process of the end-to-end tests, without Vitest's hooks: global-setup.ts starts one before any spec runs.
 
-const webRoot = resolve(import.meta.dirname, '..');
+export const webRoot = resolve(import.meta.dirname, '..');
 
 /** Server processes (MEDREG_PROCESSES): e2e-both.sh runs the specs of what processes share with two. */
 export const serverProcesses = Number(process.env.MEDREG_PROCESSES || 1);
@@ -52,5 +52,5 @@ export function serve(env: Record<string, string>, processes: number) {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  return { ready, stop, log: () => log };
+  return { ready, stop };
 }

@@ -15,16 +15,23 @@ export default async function setup(project: TestProject) {
   const day = seedDay();
   const templates: Partial<Record<Dialect, TestDbTemplate>> = {};
   const drops: (() => Promise<void>)[] = [];
-  for (const dialect of testDialects) {
-    const db = await createTestDb(dialect);
-    drops.push(db.drop);
-    await seedDemo({ db: db.db, dialect, now: () => new Date() } as Services);
-    templates[dialect] = dialect === 'sqlite' ? { sqliteFile: db.target } : { pgDatabase: db.target.slice(db.target.lastIndexOf('/') + 1) };
-    // Closed: a SQLite file is then whole without its log, and PostgreSQL copies only a database nobody is connected to.
-    await db.close();
-  }
-  for (const p of [root, ...project.vitest.projects]) p.provide('seededDemo', { day, templates });
-  return async () => {
+  const dropAll = async () => {
     for (const drop of drops) await drop();
   };
+  try {
+    for (const dialect of testDialects) {
+      const db = await createTestDb(dialect);
+      drops.push(db.drop);
+      await seedDemo({ db: db.db, dialect, now: () => new Date() } as Services);
+      templates[dialect] = dialect === 'sqlite' ? { sqliteFile: db.target } : { pgDatabase: db.target.slice(db.target.lastIndexOf('/') + 1) };
+      // Closed: a SQLite file is then whole without its log, and PostgreSQL copies only a database nobody is connected to.
+      await db.close();
+    }
+  } catch (e) {
+    // Vitest runs no teardown for a set-up that failed.
+    await dropAll();
+    throw e;
+  }
+  for (const p of [root, ...project.vitest.projects]) p.provide('seededDemo', { day, templates });
+  return dropAll;
 }
