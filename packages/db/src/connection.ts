@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type QueryResult, type SqliteDatabase } from 'kysely';
+import { CompiledQuery, Kysely, type Compilable, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type QueryResult, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { checkpointInBackground } from './checkpoints.js';
 import type { Database } from './tables/index.js';
@@ -216,6 +216,29 @@ class WaitingSqliteDialect extends SqliteDialect {
   }
   override createDriver() {
     return new WaitingSqliteDriver(this.#database, this.#statements);
+  }
+}
+
+/**
+ * A write that the next request can do as well (a session's last activity): on SQLite it is skipped, not waited for,
+ * while another connection holds the write lock (a CSV import holds it for tens of seconds) or this connection is in
+ * a transaction. Waiting would hold this process's connection, and every query queued behind it, that long. Returns
+ * whether it was written; PostgreSQL writes it as any other statement.
+ */
+export async function writeUnlessBusy(db: Kysely<Database>, query: Compilable): Promise<boolean> {
+  const compiled = query.compile();
+  const direct = directSqlite.get(db);
+  if (!direct) {
+    await db.executeQuery(compiled);
+    return true;
+  }
+  if (direct.database.inTransaction) return false;
+  try {
+    direct.statements.prepare(compiled.sql).run(compiled.parameters);
+    return true;
+  } catch (e) {
+    if (isBusy(e)) return false;
+    throw e;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Services } from '../context.js';
+import { writeUnlessBusy } from '@medreg/db';
 import { DEFAULT_SESSION_IDLE_MINUTES, isIdle, needsActivityWrite } from './idle-sessions.js';
 
 /**
@@ -15,8 +16,9 @@ export async function keepSessionAlive(
     await services.db.deleteFrom('sessions').where('id', '=', session.id).execute();
     return false;
   }
+  // Skipped while a long write (a CSV import) holds SQLite: the next request writes it instead of every request waiting.
   if (needsActivityWrite(session, now))
-    await services.db.updateTable('sessions').set({ last_active_at: now.toISOString() }).where('id', '=', session.id).execute();
+    await writeUnlessBusy(services.db, services.db.updateTable('sessions').set({ last_active_at: now.toISOString() }).where('id', '=', session.id));
   return true;
 }
 

@@ -1,9 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDialects } from '@medreg/db/testing';
+import { sql, type Kysely } from 'kysely';
+import { createDb, type Database } from '@medreg/db';
+import { TEST_PG_URL, testDialects } from '@medreg/db/testing';
 import { translator } from '@medreg/i18n';
 import { createContext, sessionState } from '../context.js';
 import { createCaller } from '../router.js';
 import { createTestApp, rejection, type TestApp } from '../testing.js';
+
+const sqliteFileOf = async (db: Kysely<Database>) => (await sql<{ name: string; file: string }>`pragma database_list`.execute(db)).rows.find((r) => r.name === 'main')!.file;
+const pgUrlOf = async (db: Kysely<Database>) =>
+  Object.assign(new URL(TEST_PG_URL), { pathname: `/${(await sql<{ name: string }>`select current_database() as name`.execute(db)).rows[0]!.name}` }).href;
 
 /** Sessions end after 30 idle minutes (on top of better-auth's 12 h), and "sign out everywhere" ends them all. */
 describe.each(testDialects)('sessions on %s', (dialect) => {
@@ -32,6 +38,37 @@ describe.each(testDialects)('sessions on %s', (dialect) => {
     expect(touched.expires_at).toBe(initial.expires_at);
     await sessionState(app.services, headers);
     expect((await sessionRow(id))!.last_active_at).toBe(touched.last_active_at);
+  });
+
+  it('does not wait for a long write elsewhere (an import) to note activity: it notes it at the next request', async () => {
+    const headers = await signIn('technik@demo.medreg');
+    const { user } = await sessionState(app.services, headers);
+    const id = user!.sessionId!;
+    await app.services.db.updateTable('sessions').set({ last_active_at: minutesAgo(5) }).where('id', '=', id).execute();
+    const before = (await sessionRow(id))!.last_active_at;
+    // What a CSV import holds while it writes, on a connection of its own.
+    const other = createDb(dialect === 'sqlite' ? { sqliteFile: await sqliteFileOf(app.services.db) } : { databaseUrl: await pgUrlOf(app.services.db) });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => (locked = r));
+    const importing = other.db.transaction().execute(async (trx) => {
+      if (dialect === 'postgres') await sql`lock table devices in share row exclusive mode`.execute(trx);
+      await trx.updateTable('devices').set({ notes: 'Import läuft' }).where('id', '=', (await trx.selectFrom('devices').select('id').limit(1).executeTakeFirstOrThrow()).id).execute();
+      locked();
+      await held;
+    });
+    await holding;
+    const t0 = Date.now();
+    expect((await sessionState(app.services, headers)).user?.id).toBe(user!.id);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    release();
+    await importing;
+    await other.close();
+    // SQLite skipped the write while the lock was held; PostgreSQL's sessions were never locked.
+    if (dialect === 'sqlite') expect((await sessionRow(id))!.last_active_at).toBe(before);
+    await sessionState(app.services, headers);
+    expect(Date.now() - new Date((await sessionRow(id))!.last_active_at!).getTime()).toBeLessThan(10_000);
   });
 
   it('ends a session idle for more than 30 minutes, and says so once', async () => {
