@@ -194,10 +194,10 @@ export function createApiApp(services: Services) {
 
   /** The same procedures the pages call, so exports obey the same rules and land in the same access log. */
   const callerFor = (c: HonoContext<Env>, locale: Locale) => createCaller({ ...c.get('ctx'), locale, t: translator(locale) });
-  const statusOf = { BAD_REQUEST: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409 } as const;
+  const statusOf = { BAD_REQUEST: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, SERVICE_UNAVAILABLE: 503 } as const;
   const asError = (c: HonoContext<Env>, e: unknown, locale: Locale) => {
     const d = describeError(e, translator(locale));
-    const status = (statusOf[d.code as keyof typeof statusOf] as 400 | 403 | 404 | 409 | undefined) ?? (500 as const);
+    const status = (statusOf[d.code as keyof typeof statusOf] as 400 | 403 | 404 | 409 | 503 | undefined) ?? (500 as const);
     if (status === 500) console.error(e);
     return c.json({ error: d.message }, status);
   };

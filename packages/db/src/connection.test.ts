@@ -60,4 +60,20 @@ describe('SQLite writers on two connections of one process', () => {
     // The event loop kept turning while b waited (a loaded machine delays timers, but not by seconds).
     expect(longestStill).toBeLessThan(2500);
   });
+
+  it('a write waiting for the other connection does not hold up this connection’s reads', async () => {
+    const done: string[] = [];
+    const long = a.db.transaction().execute(async (trx) => {
+      await sql`insert into t (who) values ('long')`.execute(trx);
+      await pause(1000);
+      done.push('long');
+    });
+    await pause(50);
+    const write = sql`insert into t (who) values ('waiting')`.execute(b.db).then(() => done.push('write'));
+    await pause(50);
+    // Through Kysely's connection, as every query that is not a prepared one: it queued behind the waiting write.
+    const read = sql`select count(*) as n from t`.execute(b.db).then(() => done.push('read'));
+    await Promise.all([long, write, read]);
+    expect(done).toEqual(['read', 'long', 'write']);
+  });
 });

@@ -23,6 +23,11 @@ export interface DbConfig {
    * without `max_prepared_statements`).
    */
   namedStatements?: boolean;
+  /**
+   * SQLite only: how long a write waits for another connection's write lock before it is refused as busy (nothing
+   * written). Default SQLITE_WRITE_WAIT_SECONDS, else 30 s.
+   */
+  writeWaitMs?: number;
 }
 
 export interface Db {
@@ -101,7 +106,7 @@ export function createDb(config: DbConfig = {}): Db {
   // pages from the OS again. 64 MB keeps the hot part of a 100,000-device register in memory.
   database.pragma('cache_size = -65536');
   const statements = withStatementCache(database);
-  const db = new Kysely<Database>({ dialect: new WaitingSqliteDialect(database, statements) });
+  const db = new Kysely<Database>({ dialect: new WaitingSqliteDialect(database, statements, config.writeWaitMs ?? writeWaitFromEnv()) });
   directSqlite.set(db, { database, statements });
   const checkpoints = config.checkpointInBackground ? checkpointInBackground(database, file) : undefined;
   const close = async () => {
@@ -160,6 +165,10 @@ function runNamedStatements(client: pg.PoolClient) {
 /** How long better-sqlite3 may block the event loop waiting for a lock, and how long a writer waits in all. */
 const SYNC_BUSY_MS = 20;
 const WRITE_WAIT_MS = 30_000;
+const writeWaitFromEnv = () => {
+  const seconds = Number(process.env.SQLITE_WRITE_WAIT_SECONDS);
+  return seconds > 0 ? seconds * 1000 : WRITE_WAIT_MS;
+};
 
 export const isBusy = (e: unknown) => e instanceof SQLite.SqliteError && e.code.startsWith('SQLITE_BUSY');
 
@@ -169,14 +178,18 @@ export const isBusy = (e: unknown) => e instanceof SQLite.SqliteError && e.code.
  * through one, across awaits). So a transaction takes the write lock when it begins (BEGIN IMMEDIATE: a deferred
  * one that read first fails at once with SQLITE_BUSY_SNAPSHOT when another connection wrote meanwhile, whatever the
  * timeout), and a busy BEGIN or a busy statement outside a transaction (which changed nothing) is tried again after
- * an asynchronous pause, so the holder can finish meanwhile. "database is locked" reaches nobody unless the lock
- * is held for WRITE_WAIT_MS.
+ * an asynchronous pause, so the holder can finish meanwhile; during each pause the connection is given back, so the
+ * process's other queries go on instead of queueing behind a write that waits for an import to commit. A write
+ * still refused after the write wait (30 s unless configured) changed nothing; the user is told to save again
+ * (errors.busy), never "database is locked".
  */
 class WaitingSqliteDriver extends SqliteDriver {
   readonly #database: SQLite.Database;
-  constructor(database: SQLite.Database, statements: SqliteDatabase) {
+  readonly #waitMs: number;
+  constructor(database: SQLite.Database, statements: SqliteDatabase, waitMs: number) {
     super({ database: statements });
     this.#database = database;
+    this.#waitMs = waitMs;
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
@@ -184,7 +197,20 @@ class WaitingSqliteDriver extends SqliteDriver {
     const database = this.#database;
     return {
       executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
-        database.inTransaction ? connection.executeQuery<R>(query) : whenFree(() => connection.executeQuery<R>(query)),
+        database.inTransaction
+          ? connection.executeQuery<R>(query)
+          : whenFree(
+              this.#waitMs,
+              () => connection.executeQuery<R>(query),
+              async (ms) => {
+                await this.releaseConnection();
+                try {
+                  await sleep(ms);
+                } finally {
+                  await super.acquireConnection();
+                }
+              },
+            ),
       streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
     };
   }
@@ -194,14 +220,17 @@ class WaitingSqliteDriver extends SqliteDriver {
   }
 }
 
-async function whenFree<T>(run: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + WRITE_WAIT_MS;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `run` again after a pause (`pauseFor`) until it is not busy. */
+async function whenFree<T>(waitMs: number, run: () => Promise<T>, pauseFor: (ms: number) => Promise<void>): Promise<T> {
+  const deadline = Date.now() + waitMs;
   for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
     try {
       return await run();
     } catch (e) {
       if (!isBusy(e) || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, pause));
+      await pauseFor(pause);
     }
   }
 }
@@ -209,21 +238,23 @@ async function whenFree<T>(run: () => Promise<T>): Promise<T> {
 class WaitingSqliteDialect extends SqliteDialect {
   readonly #database: SQLite.Database;
   readonly #statements: SqliteDatabase;
-  constructor(database: SQLite.Database, statements: SqliteDatabase) {
+  readonly #waitMs: number;
+  constructor(database: SQLite.Database, statements: SqliteDatabase, waitMs: number) {
     super({ database });
     this.#database = database;
     this.#statements = statements;
+    this.#waitMs = waitMs;
   }
   override createDriver() {
-    return new WaitingSqliteDriver(this.#database, this.#statements);
+    return new WaitingSqliteDriver(this.#database, this.#statements, this.#waitMs);
   }
 }
 
 /**
  * A write that the next request can do as well (a session's last activity): on SQLite it is skipped, not waited for,
  * while another connection holds the write lock (a CSV import holds it for tens of seconds) or this connection is in
- * a transaction. Waiting would hold this process's connection, and every query queued behind it, that long. Returns
- * whether it was written; PostgreSQL writes it as any other statement.
+ * a transaction. Waiting would hold up the request that writes it that long. Returns whether it was written;
+ * PostgreSQL writes it as any other statement.
  */
 export async function writeUnlessBusy(db: Kysely<Database>, query: Compilable): Promise<boolean> {
   const compiled = query.compile();

@@ -443,6 +443,7 @@ export const de: Catalog = {
     tooManyFiles: 'Bitte höchstens {{max}} Fotos anhängen.',
     badRequest: 'Die Anfrage konnte nicht gelesen werden.',
     internal: 'Ein unerwarteter Fehler ist aufgetreten. Es wurde nichts gespeichert. Bitte erneut versuchen.',
+    busy: 'Die Datenbank ist gerade mit einem langen Schreibvorgang belegt (etwa einem großen Import). Es wurde nichts gespeichert. Bitte in einer Minute erneut speichern.',
     fieldError: '{{field}}: {{message}}',
     /** The error page by HTTP status: a heading, and the text when the error brings no message of its own. */
     page: {

@@ -442,6 +442,7 @@ export const en = {
     tooManyFiles: 'Attach at most {{max}} photos.',
     badRequest: 'The request could not be read.',
     internal: 'An unexpected error occurred. Nothing was saved. Please try again.',
+    busy: 'The database is busy with a long write (such as a large import). Nothing was saved. Please save again in a minute.',
     fieldError: '{{field}}: {{message}}',
     /** The error page by HTTP status: a heading, and the text when the error brings no message of its own. */
     page: {

@@ -1,5 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
+import { isBusy } from '@medreg/db';
 import type { Translate } from '@medreg/i18n';
 import { AppError } from './errors.js';
 import { translateIssues } from './zod-messages.js';
@@ -20,6 +21,8 @@ export function describeError(error: unknown, t: Translate): DescribedError {
     if (err.fields.length) return { code: err.code, message, fieldErrors: Object.fromEntries(err.fields.map((f) => [f.field, t(f.key, f.params)])) };
     return { code: err.code, message, fieldErrors: err.field ? { [err.field]: message } : null };
   }
+  // SQLite's write lock held past the writer's wait (a long import): nothing was written, and saving again will do.
+  if (isBusy(err.cause)) return { code: 'SERVICE_UNAVAILABLE', message: t('errors.busy'), fieldErrors: null };
   if (err.cause instanceof ZodError) {
     const fieldErrors = translateIssues(err.cause.issues, t);
     return { code: 'BAD_REQUEST', message: Object.values(fieldErrors)[0] ?? t('errors.invalid'), fieldErrors };

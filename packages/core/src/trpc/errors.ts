@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import type { MessageKey, Params } from '@medreg/i18n';
 
-type Code = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE';
+type Code = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'SERVICE_UNAVAILABLE';
 
 /** One refused form field: its message key and parameters. */
 export interface FieldRefusal {

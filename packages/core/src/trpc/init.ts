@@ -1,5 +1,5 @@
 import { initTRPC } from '@trpc/server';
-import type { Role } from '@medreg/db';
+import { isBusy, type Role } from '@medreg/db';
 import type { Context } from '../context.js';
 import { AppError } from './errors.js';
 import { describeError } from './describe.js';
@@ -17,10 +17,17 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure;
+/** A write that waited out SQLite's lock answers 503 with errors.busy, not 500 (see describeError). */
+const busyIsUnavailable = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isBusy(result.error.cause)) throw new AppError('SERVICE_UNAVAILABLE', 'errors.busy');
+  return result;
+});
+
+export const publicProcedure = busyIsUnavailable;
 
 function gate(roles: Role[], beforeOwnPassword: boolean) {
-  return t.procedure.use(({ ctx, next }) => {
+  return busyIsUnavailable.use(({ ctx, next }) => {
     if (!ctx.user) throw new AppError('UNAUTHORIZED', 'errors.unauthorized');
     if (!roles.includes(ctx.user.role)) throw new AppError('FORBIDDEN', 'errors.forbidden');
     // Signed in with a one-time initial password: nothing but replacing it until done.

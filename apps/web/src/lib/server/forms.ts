@@ -9,9 +9,10 @@ const status: Record<string, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  SERVICE_UNAVAILABLE: 503,
 };
 
-/** A rejected procedure call as a form failure: translated message, field messages, 4xx status. */
+/** A rejected procedure call as a form failure: translated message, field messages, 4xx (503: busy) status. */
 export function failFrom(error: unknown, t: Translate, values: Record<string, unknown> = {}) {
   const d = describeError(error, t);
   if (d.code === 'INTERNAL_SERVER_ERROR') console.error(error);
