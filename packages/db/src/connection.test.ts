@@ -32,7 +32,7 @@ describe('SQLite writers on two connections of one process', () => {
 
   const rows = async () => (await sql<{ who: string }>`select who from t order by id`.execute(a.db)).rows.map((r) => r.who);
 
-  it('a transaction and a single statement wait for the other connection’s open transaction, in order', async () => {
+  it('a transaction and a single statement wait for the other connection’s open transaction', async () => {
     // The longest the event loop stood still: a synchronous busy wait froze it for the whole 5 s busy timeout.
     let last = Date.now();
     let longestStill = 0;
@@ -56,7 +56,9 @@ describe('SQLite writers on two connections of one process', () => {
     clearInterval(clock);
     const order = await rows();
     expect(order.slice(0, 2)).toEqual(['a1', 'a2']);
-    expect(order.slice(2).sort()).toEqual(['b-after-2', 'b-single']);
+    // b's two writers take turns in either order (each retries on its own); the transaction counted what was before it.
+    const after = order.findIndex((w) => w.startsWith('b-after-'));
+    expect(order.slice(2).sort()).toEqual([`b-after-${after}`, 'b-single']);
     // The event loop kept turning while b waited (a loaded machine delays timers, but not by seconds).
     expect(longestStill).toBeLessThan(2500);
   });
