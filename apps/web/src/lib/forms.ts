@@ -1,9 +1,14 @@
 import type { SubmitFunction } from '@sveltejs/kit';
 
-/** Puts the focus on the first field the server refused (in a radio group: its first choice). */
+/**
+ * Puts the focus on the first field the server refused (in a radio group: its first choice). A refusal of the whole
+ * form ("busy, save again", "device locked meanwhile") names no field: its message, above the form, is scrolled into
+ * view, as on a phone the submit button is a few screens below it.
+ */
 export function focusRefused(form: HTMLElement): void {
   const field = form.querySelector<HTMLElement>('[aria-invalid="true"]');
-  (field?.getAttribute('role') === 'radiogroup' ? field.querySelector<HTMLElement>('input') : field)?.focus();
+  if (field) (field.getAttribute('role') === 'radiogroup' ? field.querySelector<HTMLElement>('input') : field)?.focus();
+  else document.querySelector<HTMLElement>('main [role="alert"]')?.scrollIntoView({ block: 'center' });
 }
 
 /**
