@@ -1,19 +1,19 @@
 import type { Catalog } from './en.js';
-import * as due from './catalog/due.js';
-import * as reminders from './catalog/reminders.js';
-import * as upload from './catalog/upload.js';
-import * as measures from './catalog/measures.js';
-import * as types from './catalog/types.js';
-import * as instruments from './catalog/instruments.js';
-import * as register from './catalog/register.js';
-import * as deviceList from './catalog/deviceList.js';
-import * as files from './catalog/files.js';
-import * as imports from './catalog/imports.js';
-import * as reports from './catalog/reports.js';
-import * as integrity from './catalog/integrity.js';
-import * as privacy from './catalog/privacy.js';
-import * as sessions from './catalog/sessions.js';
-import * as accounts from './catalog/accounts.js';
+import * as due from './catalog/due.de.js';
+import * as reminders from './catalog/reminders.de.js';
+import * as upload from './catalog/upload.de.js';
+import * as measures from './catalog/measures.de.js';
+import * as types from './catalog/types.de.js';
+import * as instruments from './catalog/instruments.de.js';
+import * as register from './catalog/register.de.js';
+import * as deviceList from './catalog/deviceList.de.js';
+import * as files from './catalog/files.de.js';
+import * as imports from './catalog/imports.de.js';
+import * as reports from './catalog/reports.de.js';
+import * as integrity from './catalog/integrity.de.js';
+import * as privacy from './catalog/privacy.de.js';
+import * as sessions from './catalog/sessions.de.js';
+import * as accounts from './catalog/accounts.de.js';
 
 export const de: Catalog = {
   app: {

@@ -1,5 +1,5 @@
 import { getContext, setContext } from 'svelte';
-import { formatDate, formatInstant, translator, type Locale, type Translate } from '@medreg/i18n';
+import { formatDate, formatInstant, translator, type Locale, type Translate } from '@medreg/i18n/browser';
 
 const KEY = Symbol('i18n');
 

@@ -1,5 +1,3 @@
-import type { Widen } from '../widen.js';
-
 /** Device files: manuals, pictures, declarations of conformity, protocols. */
 export const en = {
   title: 'Files',
@@ -69,72 +67,3 @@ export const en = {
     alreadyWithdrawn: 'This file has already been withdrawn.',
   },
 } as const;
-
-export const de: Widen<typeof en> = {
-  title: 'Dateien',
-  pageTitle: 'Dateien zu {{device}}',
-  sectionTitle: 'Dateien',
-  manage: 'Dateien',
-  none: 'Noch keine Dateien.',
-  intro: 'Gebrauchsanweisungen, Bilder, Konformitätserklärungen und Protokolle dieses Geräts. PDF-Dateien bis {{pdfMb}} MB, Bilder (JPEG, PNG, WebP, HEIC) bis {{imageMb}} MB.',
-  purposes: {
-    manual: 'Gebrauchsanweisungen',
-    picture: 'Bilder',
-    declaration: 'Konformitätserklärungen',
-    protocol: 'Protokolle',
-    other: 'Sonstige Dateien',
-  },
-  purpose: 'Art der Datei',
-  purposeOne: {
-    manual: 'Gebrauchsanweisung',
-    picture: 'Bild',
-    declaration: 'Konformitätserklärung',
-    protocol: 'Protokoll',
-    other: 'Sonstiges',
-  },
-  visibility: 'Wer darf sie sehen',
-  visibilities: {
-    all: 'Alle, die das Gerät sehen',
-    staff: 'Nur Medizintechnik und Leitung',
-  },
-  staffBadge: 'nur Fachpersonal',
-  withdrawnBadge: 'zurückgezogen',
-  file: 'Datei',
-  upload: 'Hochladen',
-  uploadTitle: 'Datei hochladen',
-  uploaded: 'Datei hochgeladen.',
-  withdraw: 'Zurückziehen',
-  withdrawHint: 'Eine zurückgezogene Datei erscheint nicht mehr auf der Geräteseite; sie bleibt gespeichert und hier für Fachpersonal sichtbar.',
-  withdrawnDone: 'Datei zurückgezogen.',
-  withdrawnTitle: 'Zurückgezogene Dateien',
-  withdrawnLine: 'zurückgezogen am {{date}} von {{name}}',
-  uploadedLine: '{{date}} von {{name}}',
-  open: 'Öffnen',
-  back: 'Zurück zum Gerät',
-  pdf: 'PDF',
-  image: 'Bild',
-  devicePage: {
-    registerData: 'Stammdaten',
-    logbookPdf: 'Medizinproduktebuch (PDF)',
-    filterLabel: 'Einträge zeigen',
-    allKinds: 'Alle Arten',
-    filterApply: 'Anzeigen',
-    filtered: 'Nur „{{kind}}“ ({{count, number}}).',
-    entryNo: 'Nr. {{seq}}',
-    corrects: 'Berichtigt Eintrag Nr. {{seq}}',
-    correctedBy: 'Berichtigt durch Eintrag Nr. {{seq}}',
-    correctsHidden: 'Berichtigt Eintrag Nr. {{seq}} (durch den Filter ausgeblendet)',
-    fullSize: 'in voller Größe öffnen',
-  },
-  errors: {
-    noFile: 'Wählen Sie eine Datei.',
-    empty: 'Die Datei „{{name}}“ ist leer.',
-    tooLarge: 'Die Datei „{{name}}“ ist größer als {{mb}} MB.',
-    unsupported: 'Die Datei „{{name}}“ ist weder ein PDF noch ein unterstütztes Bild (JPEG, PNG, WebP, HEIC).',
-    pictureNotImage: 'Ein Bild muss eine Bilddatei sein; „{{name}}“ ist ein PDF.',
-    pdfIncomplete: 'Das PDF „{{name}}“ ist unvollständig (das Dateiende fehlt). Laden Sie es erneut hoch.',
-    pdfUnreadable: 'Das PDF „{{name}}“ kann nicht gelesen werden (beschädigt oder kennwortgeschützt).',
-    notFound: 'Diese Datei gibt es nicht, oder Sie dürfen sie nicht sehen.',
-    alreadyWithdrawn: 'Diese Datei wurde bereits zurückgezogen.',
-  },
-};
