@@ -2,6 +2,7 @@ import { redirect, type Handle, type ServerInit } from '@sveltejs/kit';
 import { createCaller, createContext, MAX_REQUEST_BYTES, requestLocale, withClientIp } from '@medreg/core';
 import { translator } from '@medreg/i18n';
 import { appInstance } from '$lib/server/app';
+import { catalogResponse } from '$lib/server/catalog';
 import { compressed } from '$lib/server/compression';
 import { securityHeadersOnEveryResponse } from '$lib/server/security-headers';
 
@@ -13,6 +14,8 @@ export const init: ServerInit = async () => {
 // Paths the Hono API answers: tRPC, auth, files and PDFs.
 const API = /^\/(trpc|api)(\/|$)/;
 const PUBLIC = new Set(['/login', '/locale']);
+// One language's messages for the browser (routes/+layout.ts): the login page needs them too.
+const CATALOG = /^\/i18n\/(de|en)\.json$/;
 // A phone opening the sign-in address of a QR code (account/sessions) has no session yet.
 const PHONE_SIGN_IN = /^\/login\/qr\/[^/]+$/;
 // What someone who must replace an initial password may still open.
@@ -27,6 +30,8 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
   const path = event.url.pathname;
   if (API.test(path)) return compressed(event.request, path, await api.fetch(withClientIp(event.request, event.getClientAddress())));
+  const catalog = CATALOG.exec(path)?.[1];
+  if (catalog === 'de' || catalog === 'en') return compressed(event.request, path, catalogResponse(catalog, event.url));
 
   const ctx = await createContext(app.services, event.request.headers);
   event.locals = { ...ctx, api: createCaller(ctx) };

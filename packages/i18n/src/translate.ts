@@ -1,7 +1,8 @@
 import i18next, { type i18n } from 'i18next';
 import type { Catalog } from './en.js';
 
-// Translation without the messages: index.ts adds both languages (the server), browser.ts loads one (a page).
+// Translation without the messages (the package's "./browser" entry): index.ts adds both languages (the server);
+// a page fetches its one (apps/web: routes/+layout.ts).
 
 export const locales = ['de', 'en'] as const;
 export type Locale = (typeof locales)[number];
