@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translator } from '@medreg/i18n';
 import { createTestApp, rejection, type TestApp } from '../testing.js';
 import { today } from '../inspections/due.js';
+import { describeError } from './describe.js';
 
 /**
  * A write on SQLite while another connection holds the write lock longer than the write wait (a large CSV import
@@ -58,4 +62,25 @@ describe('a write while another connection holds SQLite’s write lock', () => {
     await tech.en.inspections.record(input);
     expect(await entries()).toBe(before + 1);
   });
+});
+
+/** Routes that call a service directly (not through a procedure) get the same answer from describeError. */
+it('describeError answers a busy SQLite error as "busy, save again"', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'medreg-busy-'));
+  const [holder, writer] = [new SQLite(join(dir, 'busy.sqlite')), new SQLite(join(dir, 'busy.sqlite'), { timeout: 0 })];
+  try {
+    holder.exec('create table t (x integer); begin immediate');
+    const busy = (() => {
+      try {
+        writer.exec('insert into t values (1)');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(describeError(busy, translator('de'))).toEqual({ code: 'SERVICE_UNAVAILABLE', message: translator('de')('errors.busy'), fieldErrors: null });
+  } finally {
+    holder.close();
+    writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
