@@ -7,6 +7,11 @@ import type { LayoutLoad } from './$types';
  * JSON that the page's head asked for early (+layout.svelte). The server has both already.
  */
 export const load: LayoutLoad = async ({ data, fetch }) => {
-  if (!hasCatalog(data.locale)) addCatalog(data.locale, (await (await fetch(catalogUrl(data.locale))).json()) as Catalog);
+  if (!hasCatalog(data.locale)) {
+    const res = await fetch(catalogUrl(data.locale));
+    // A failed answer fails the load rather than registering an error body as the language.
+    if (!res.ok) throw new Error(`the ${data.locale} messages answered ${res.status}`);
+    addCatalog(data.locale, (await res.json()) as Catalog);
+  }
   return data;
 };
